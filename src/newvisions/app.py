@@ -1,0 +1,61 @@
+"""The application factory: settings in, a configured FastAPI app out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from newvisions import __version__
+from newvisions.config.database import create_engine, create_sessionmaker
+from newvisions.config.settings import Settings, get_settings
+from newvisions.health.router import router as health_router
+from newvisions.health.service import database_check
+from newvisions.utils.errors import install_error_handlers
+from newvisions.utils.logging import configure_logging
+from newvisions.utils.metrics import MetricsMiddleware, metrics_endpoint
+from newvisions.utils.request_context import RequestContextMiddleware
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
+    """Build the app. Tests pass their own engine; otherwise one is made from settings."""
+    settings = settings or get_settings()
+    configure_logging(json_logs=settings.json_logs, level=settings.log_level)
+    owns_engine = engine is None
+    engine = engine or create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        log.info("app.started", environment=settings.environment.value, version=__version__)
+        try:
+            yield
+        finally:
+            if owns_engine:
+                await engine.dispose()
+            log.info("app.stopped")
+
+    app = FastAPI(
+        title="New Visions",
+        version=__version__,
+        summary="A spectator's free choice, revealed by an old voice memo in your own voice.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.readiness_checks = {"database": database_check(engine)}
+
+    install_error_handlers(app)
+    # Outermost last: the request id must exist before metrics log the request line.
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+
+    for router in (health_router,):
+        app.include_router(router)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    return app

@@ -1,0 +1,78 @@
+"""The `newvisions` command line: serve, migrate, doctor (modules add their own groups)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import typer
+import uvicorn
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import text
+
+from newvisions.config.database import create_engine
+from newvisions.config.settings import get_settings
+
+app = typer.Typer(help="New Visions backend.", no_args_is_help=True, add_completion=False)
+
+
+def alembic_config() -> AlembicConfig:
+    """Alembic's configuration; the migrations ship inside the package."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", "newvisions:migrations")
+    return config
+
+
+@app.command()
+def migrate(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Apply database migrations up to REVISION."""
+    command.upgrade(alembic_config(), revision)
+    typer.echo(f"database migrated to {revision}")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Address to bind (default NV_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default NV_PORT)."),
+    workers: int | None = typer.Option(None, help="Worker processes (default NV_WORKERS)."),
+    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Migrate first."),
+) -> None:
+    """Serve the API (and apply migrations first)."""
+    settings = get_settings()
+    if migrate_first:
+        command.upgrade(alembic_config(), "head")
+    uvicorn.run(
+        "newvisions.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@app.command()
+def doctor() -> None:
+    """Print the effective configuration (secrets masked) and check the database."""
+    settings = get_settings()
+    typer.echo(json.dumps(settings.public_view(), indent=2, default=str))
+    ok = asyncio.run(_database_reachable())
+    typer.echo(f"database: {'ok' if ok else 'UNREACHABLE'}")
+    if not ok:
+        raise typer.Exit(code=1)
+
+
+async def _database_reachable() -> bool:
+    engine = create_engine(get_settings())
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as exc:  # doctor reports, it does not crash
+        typer.echo(f"database error: {type(exc).__name__}: {exc}", err=True)
+        return False
+    else:
+        return True
+    finally:
+        await engine.dispose()

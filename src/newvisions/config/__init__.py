@@ -1,0 +1,1 @@
+"""Settings, database engine and session, provider wiring."""

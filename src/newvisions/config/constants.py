@@ -1,0 +1,3 @@
+"""Constants shared across modules."""
+
+API_PREFIX = "/api"

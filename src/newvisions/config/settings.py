@@ -1,0 +1,141 @@
+"""One settings class, read from `NV_*` environment variables and `.env`; it fails fast."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that must never protect a production deployment.
+_WEAK_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "test"})
+_MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NV_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    environment: Environment = Environment.development
+    data_dir: Path = Field(
+        default=Path("var"),
+        description="Where the embedded database, the development secret and private files live.",
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy async URL; empty means an SQLite file inside data_dir.",
+    )
+    allow_sqlite_in_production: bool = False
+    database_echo: bool = False
+
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="HS256 signing key; generated once into data_dir in development.",
+    )
+
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for locks, slot leases and rate limits shared by several workers.",
+    )
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "INFO"
+    log_json: bool | None = Field(
+        default=None,
+        description="JSON log lines; defaults to on in production, off elsewhere.",
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'newvisions.sqlite3').as_posix()}"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_json is not None:
+            return self.log_json
+        return self.environment is Environment.production
+
+    @property
+    def jwt_secret_value(self) -> str:
+        if self.jwt_secret is None:  # pragma: no cover - the validator fills it
+            raise RuntimeError("jwt_secret is not configured")
+        return self.jwt_secret.get_secret_value()
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.environment is Environment.production:
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+            if secret.lower() in _WEAK_SECRETS or len(secret) < _MIN_SECRET_LENGTH:
+                raise ValueError(
+                    "NV_JWT_SECRET must be set to a random value of at least "
+                    f"{_MIN_SECRET_LENGTH} characters in production"
+                )
+            if self.uses_sqlite and not self.allow_sqlite_in_production:
+                raise ValueError(
+                    "production needs NV_DATABASE_URL pointing at PostgreSQL "
+                    "(or NV_ALLOW_SQLITE_IN_PRODUCTION=true for a single-instance install)"
+                )
+        elif self.jwt_secret is None:
+            self.jwt_secret = SecretStr(_local_secret(self.data_dir))
+        return self
+
+    def public_view(self) -> dict[str, object]:
+        """Effective configuration with every secret masked, for `doctor` and logs."""
+        view: dict[str, object] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(getattr(self, name), SecretStr):
+                view[name] = "(set)" if value else "(not set)"
+            else:
+                view[name] = value
+        view["database_url"] = _mask_url_password(self.effective_database_url)
+        if self.redis_url:
+            view["redis_url"] = _mask_url_password(self.redis_url)
+        return view
+
+
+def _local_secret(data_dir: Path) -> str:
+    """A secret generated once per checkout, so development needs no configuration."""
+    path = data_dir / "jwt_secret"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret, encoding="utf-8")
+    path.chmod(0o600)
+    return secret
+
+
+def _mask_url_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Small topic modules shared by every package: errors, logging, metrics, request context."""

@@ -1,0 +1,130 @@
+"""The error envelope: every failure a client sees has a code, a sentence and a request id."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from pydantic import BaseModel
+
+from newvisions.utils.errors import AppError
+
+
+class _Payload(BaseModel):
+    name: str
+    count: int
+
+
+class _Teapot(AppError):
+    status_code = 418
+    code = "teapot"
+    message = "This server is a teapot."
+
+
+@pytest.fixture
+def app_with_probes(app: FastAPI) -> FastAPI:
+    @app.post("/api/_probe/echo")
+    async def echo(payload: _Payload) -> _Payload:
+        return payload
+
+    @app.get("/api/_probe/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals: password=hunter2 at db.internal:5432")
+
+    @app.get("/api/_probe/teapot")
+    async def teapot() -> None:
+        raise _Teapot(headers={"Retry-After": "7"})
+
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _probes(app_with_probes: FastAPI) -> None:
+    """Routes that exist only in this module's tests."""
+
+
+def _assert_envelope(body: dict[str, object], code: str) -> None:
+    assert body["error"] == code
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["request_id"], str) and body["request_id"] != "-"
+
+
+async def test_malformed_json_is_400_with_envelope(client: AsyncClient) -> None:
+    response = await client.post(
+        "/api/_probe/echo", content=b'{"name": "x", ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    _assert_envelope(response.json(), "malformed_json")
+    assert response.headers["x-request-id"] == response.json()["request_id"]
+
+
+async def test_invalid_fields_are_422_with_field_details(client: AsyncClient) -> None:
+    response = await client.post("/api/_probe/echo", json={"name": "x", "count": "many"})
+    assert response.status_code == 422
+    body = response.json()
+    _assert_envelope(body, "validation_error")
+    assert [f["field"] for f in body["fields"]] == ["count"]
+    assert "count" in body["detail"]
+
+
+async def test_unknown_route_is_404_with_envelope(client: AsyncClient) -> None:
+    response = await client.get("/api/does-not-exist")
+    assert response.status_code == 404
+    _assert_envelope(response.json(), "not_found")
+
+
+async def test_wrong_method_is_405_with_envelope(client: AsyncClient) -> None:
+    response = await client.delete("/api/health")
+    assert response.status_code == 405
+    _assert_envelope(response.json(), "method_not_allowed")
+
+
+async def test_app_error_renders_its_code_status_and_headers(client: AsyncClient) -> None:
+    response = await client.get("/api/_probe/teapot")
+    assert response.status_code == 418
+    _assert_envelope(response.json(), "teapot")
+    assert response.json()["detail"] == "This server is a teapot."
+    assert response.headers["retry-after"] == "7"
+
+
+async def test_internal_error_hides_internals_and_logs_the_request_id(
+    client: AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    response = await client.get("/api/_probe/boom", headers={"X-Request-ID": "req-boom-1"})
+
+    assert response.status_code == 500
+    body = response.json()
+    _assert_envelope(body, "internal_error")
+    assert body["request_id"] == "req-boom-1"
+    assert response.headers["x-request-id"] == "req-boom-1"
+    assert "hunter2" not in response.text and "RuntimeError" not in response.text
+
+    failures = [
+        r.msg
+        for r in caplog.records
+        if isinstance(r.msg, dict) and r.msg.get("event") == ("request.unhandled_error")
+    ]
+    assert failures, "the failure must be logged"
+    assert failures[0]["request_id"] == "req-boom-1"
+
+
+async def test_every_log_line_of_a_request_carries_its_id(
+    client: AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    response = await client.get("/api/does-not-exist")
+    request_id = response.json()["request_id"]
+    lines = [r.msg for r in caplog.records if isinstance(r.msg, dict)]
+    access = [line for line in lines if line.get("event") == "http.request"]
+    assert access and access[-1]["request_id"] == request_id
+    assert access[-1]["status"] == 404
+
+
+async def test_request_id_is_generated_when_absent_or_unsafe(client: AsyncClient) -> None:
+    generated = await client.get("/api/health")
+    assert len(generated.headers["x-request-id"]) == 32
+    unsafe = await client.get("/api/health", headers={"X-Request-ID": "bad id\nwith newline"})
+    assert unsafe.headers["x-request-id"] != "bad id\nwith newline"
