@@ -10,10 +10,12 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from newvisions import __version__
+from newvisions.auth.router import router as auth_router
 from newvisions.config.database import create_engine, create_sessionmaker
 from newvisions.config.settings import Settings, get_settings
 from newvisions.health.router import router as health_router
 from newvisions.health.service import database_check
+from newvisions.users.router import router as users_router
 from newvisions.utils.errors import install_error_handlers
 from newvisions.utils.logging import configure_logging
 from newvisions.utils.metrics import MetricsMiddleware, metrics_endpoint
@@ -55,7 +57,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
 
-    for router in (health_router,):
+    for router in (health_router, auth_router, users_router):
         app.include_router(router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     return app

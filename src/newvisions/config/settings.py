@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         description="Redis for locks, slot leases and rate limits shared by several workers.",
     )
 
+    max_sessions_per_user: int = Field(
+        default=0, ge=0, description="Sessions kept per user; the oldest is revoked (0 = no cap)."
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

@@ -1,5 +1,20 @@
 """ORM models, one file per table, all re-exported here so Alembic sees every table."""
 
+from newvisions.models.activation_code import ActivationCode
+from newvisions.models.auth_session import AuthSession
 from newvisions.models.base import Base, TimestampMixin, utcnow
+from newvisions.models.password_reset_code import PasswordResetCode
+from newvisions.models.refresh_token import RefreshToken
+from newvisions.models.user import User, UserRole
 
-__all__ = ["Base", "TimestampMixin", "utcnow"]
+__all__ = [
+    "ActivationCode",
+    "AuthSession",
+    "Base",
+    "PasswordResetCode",
+    "RefreshToken",
+    "TimestampMixin",
+    "User",
+    "UserRole",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""Activation codes: generation, atomic single-use redemption, admin management."""

@@ -1,0 +1,1 @@
+"""Password hashing, JWT access tokens, refresh-token sessions, the CurrentUser dependency."""

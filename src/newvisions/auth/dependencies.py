@@ -1,0 +1,45 @@
+"""Typed auth dependencies: `CurrentUser`, `CurrentSession`, `AdminUser`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from newvisions.auth import service
+from newvisions.auth.exceptions import AdminRequired, NotAuthenticated
+from newvisions.config.database import DbSession
+from newvisions.models import User
+
+_bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login.")
+
+
+async def current_authentication(
+    request: Request,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> service.Authenticated:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated()
+    secret: str = request.app.state.settings.jwt_secret_value
+    return await service.authenticate(session, credentials.credentials, secret)
+
+
+CurrentAuth = Annotated[service.Authenticated, Depends(current_authentication)]
+
+
+async def current_user(auth: CurrentAuth) -> User:
+    return auth.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def admin_user(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise AdminRequired()
+    return user
+
+
+AdminUser = Annotated[User, Depends(admin_user)]

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, status
+
+from newvisions.activation.exceptions import (
+    ActivationCodeExpired,
+    ActivationCodeInvalid,
+    ActivationCodeRevoked,
+    ActivationCodeUsed,
+)
+from newvisions.auth import service
+from newvisions.auth.dependencies import CurrentAuth
+from newvisions.auth.exceptions import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    InvalidToken,
+    NotAuthenticated,
+    SessionNotFound,
+)
+from newvisions.auth.schemas import LoginRequest, RefreshRequest, Session, TokenPair
+from newvisions.config.constants import API_PREFIX
+from newvisions.config.database import DbSession
+from newvisions.users import service as users_service
+from newvisions.users.exceptions import EmailTaken, UserDeactivated, UsernameTaken
+from newvisions.users.schemas import User, UserRegister
+from newvisions.utils.errors import error_responses
+
+router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"])
+
+_AUTH_ERRORS = (NotAuthenticated, InvalidToken, UserDeactivated)
+
+
+def _secret(request: Request) -> str:
+    return str(request.app.state.settings.jwt_secret_value)
+
+
+@router.post(
+    "/register",
+    response_model=User,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an account with a single-use activation code",
+    responses=error_responses(
+        ActivationCodeInvalid,
+        ActivationCodeUsed,
+        ActivationCodeExpired,
+        ActivationCodeRevoked,
+        UsernameTaken,
+        EmailTaken,
+    ),
+)
+async def register(payload: UserRegister, session: DbSession) -> User:
+    user = await users_service.register(session, payload)
+    return User.model_validate(user)
+
+
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    summary="Log in with username or email; opens a session for this device",
+    responses=error_responses(InvalidCredentials, UserDeactivated),
+)
+async def login(payload: LoginRequest, request: Request, session: DbSession) -> TokenPair:
+    _, tokens = await service.login(
+        session,
+        login=payload.login,
+        password=payload.password,
+        device_name=payload.device_name,
+        secret=_secret(request),
+        max_sessions=request.app.state.settings.max_sessions_per_user,
+    )
+    return tokens
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    summary="Rotate the refresh token (a reused old one ends the session)",
+    responses=error_responses(InvalidRefreshToken),
+)
+async def refresh(payload: RefreshRequest, request: Request, session: DbSession) -> TokenPair:
+    return await service.refresh(session, payload.refresh_token, _secret(request))
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="End this session",
+    responses=error_responses(*_AUTH_ERRORS),
+)
+async def logout(auth: CurrentAuth, session: DbSession) -> None:
+    await service.logout(session, auth)
+
+
+@router.post(
+    "/logout-all",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="End every session of this account",
+    responses=error_responses(*_AUTH_ERRORS),
+)
+async def logout_all(auth: CurrentAuth, session: DbSession) -> None:
+    await service.logout_all(session, auth.user)
+
+
+@router.get(
+    "/sessions",
+    response_model=list[Session],
+    summary="Devices logged in to this account",
+    responses=error_responses(*_AUTH_ERRORS),
+)
+async def sessions(auth: CurrentAuth, session: DbSession) -> list[Session]:
+    return [
+        Session(
+            id=s.id,
+            device_name=s.device_name,
+            created_at=s.created_at,
+            last_used_at=s.last_used_at,
+            current=s.id == auth.session.id,
+        )
+        for s in await service.list_sessions(session, auth.user)
+    ]
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Log a device out",
+    responses=error_responses(*_AUTH_ERRORS, SessionNotFound),
+)
+async def revoke_session(session_id: uuid.UUID, auth: CurrentAuth, session: DbSession) -> None:
+    await service.revoke_session(session, auth.user, session_id)

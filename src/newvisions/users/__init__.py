@@ -1,0 +1,1 @@
+"""Registration, profile, settings, account deletion."""

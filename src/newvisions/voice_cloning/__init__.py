@@ -1,0 +1,1 @@
+"""Recording intake, voice providers, the ephemeral clone workflow, clone ledger and sweeper."""

@@ -1,0 +1,1 @@
+"""Voice providers: one adapter per vendor plus the offline engine, behind `VoiceProvider`."""
