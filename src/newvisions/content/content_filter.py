@@ -20,6 +20,8 @@ _LEET: Final = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "@": "a", "$": "s", "!": "i"}
 )
 
+_SPELLED_OUT: Final = re.compile(r"\b\w(?: \w\b)+")
+
 
 class _Terms(NamedTuple):
     words: frozenset[str]  # exact words
@@ -96,6 +98,8 @@ def _normal_form(text: str) -> str:
 def blocked_terms(text: str) -> list[str]:
     """The listed terms found in `text`, from every language's list."""
     normal = _normal_form(text)
+    # Letters spelled out one by one ("f u c k") are read as the word they spell.
+    normal = _SPELLED_OUT.sub(lambda match: match.group().replace(" ", ""), normal)
     words = normal.split()
     found: list[str] = []
     for terms in _TERMS.values():

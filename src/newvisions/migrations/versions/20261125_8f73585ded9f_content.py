@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "8f73585ded9f"
 down_revision: str | None = "58a9a0619be6"
 branch_labels: str | Sequence[str] | None = None
