@@ -64,7 +64,9 @@ def test_category_words_inside_the_value_are_not_a_tell() -> None:
 
 def test_digits_are_fine_when_the_value_has_them() -> None:
     value = speak_value(Routine.custom, "R2D2", "en")
-    assert problems("Okay, so I dreamt about R2D2 last night and it felt so real. Weird.", value) == ()
+    assert (
+        problems("Okay, so I dreamt about R2D2 last night and it felt so real. Weird.", value) == ()
+    )
 
 
 def test_whole_words_only() -> None:

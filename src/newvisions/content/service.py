@@ -12,7 +12,7 @@ import re
 import time
 import uuid
 from dataclasses import replace
-from typing import Annotated, Final
+from typing import Annotated, Final, Protocol
 
 import anyio
 import structlog
@@ -42,8 +42,16 @@ FREE_TEXT_KINDS: Final = frozenset({ValueKind.NAME, ValueKind.TITLE, ValueKind.T
 _QUOTES: Final = "\"'“”«»„`"
 
 
+class LastNoteStore(Protocol):
+    """Where a user's last note is kept, so the next one never repeats it."""
+
+    async def previous(self) -> str | None: ...
+
+    async def remember(self, text: str) -> None: ...
+
+
 class NoteMemory:
-    """A user's last note, kept in the database so every worker sees it."""
+    """A user's last note in the database: every worker sees it, it goes with the account."""
 
     def __init__(self, session: AsyncSession, user_id: uuid.UUID) -> None:
         self._repository = LastNoteRepository(session)
@@ -119,7 +127,7 @@ class NoteWriter:
         value: str,
         language_code: Language,
         *,
-        memory: NoteMemory | None = None,
+        memory: LastNoteStore | None = None,
         seed: int | str | None = None,
     ) -> Note:
         """A checked note naming `value`. Raises `UnknownRoutine`, `InvalidValue`,

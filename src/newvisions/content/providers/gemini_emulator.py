@@ -110,6 +110,7 @@ class GeminiEmulator:
                 Route("/emulator/faults", self._queue_faults, methods=["POST"]),
                 Route("/emulator/requests", self._list_requests, methods=["GET"]),
                 Route("/emulator/reset", self._reset, methods=["POST"]),
+                Route("/{path:path}", self._not_found, methods=["GET", "POST"]),
             ]
         )
 
@@ -150,6 +151,10 @@ class GeminiEmulator:
         return JSONResponse({"reset": True})
 
     # ---- the API
+
+    async def _not_found(self, request: Request) -> JSONResponse:
+        # Also what an SDK left on its default api_version (v1) gets here.
+        return error_body(404, "NOT_FOUND", f"Path {request.url.path} is not found.")
 
     async def _generate(self, request: Request) -> JSONResponse:
         model, _, method = request.path_params["target"].partition(":")
