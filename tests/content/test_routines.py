@@ -52,7 +52,7 @@ def test_not_a_card(raw: str) -> None:
         (Routine.years, "1987", "en", "nineteen eighty-seven"),
         (Routine.years, "1987", "es", "mil novecientos ochenta y siete"),
         (Routine.years, "the year we met", "en", "the year we met"),
-        (Routine.names, "  Lucía   María ", "es", "Lucía María"),
+        (Routine.names, "  Lucía \t  María ", "es", "Lucía María"),
         (Routine.movies, '"Titanic"', "en", "Titanic"),
     ],
 )

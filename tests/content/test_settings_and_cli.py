@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from newvisions.cli import app as cli
 from newvisions.config.settings import Settings, ThoughtProviderName
+from newvisions.content import language
 from newvisions.content.providers.gemini import GeminiThoughtProvider
 from newvisions.content.providers.gemini_emulator import GeminiEmulator
 from newvisions.content.service import NoteWriter
@@ -68,3 +69,10 @@ async def test_the_emulator_speaks_only_v1beta_and_can_be_driven_over_http() -> 
         assert malformed.status_code == 400
         seen = await client.get("/emulator/requests")
         assert seen.json() == {"count": 2, "faults": ["http_429", "ok"]}
+
+
+def test_the_detector_can_be_warmed_in_the_background() -> None:
+    language.warm_in_background().join(timeout=30)
+    assert language.is_loaded()
+    assert language.is_language("Bueno, anoche soñé algo rarísimo, qué cosa.", "es")
+    assert not language.is_language("Okay, so last night I had the weirdest dream ever.", "es")

@@ -313,7 +313,7 @@ _CONTROL_CATEGORIES: Final = frozenset({"Cc", "Cf", "Co", "Cs"})
 def clean_free_text(raw: str) -> str:
     """Trim and collapse spaces; 1–60 characters, no control characters, no markup."""
     text = unicodedata.normalize("NFC", raw)
-    if any(unicodedata.category(ch) in _CONTROL_CATEGORIES for ch in text.replace("\n", " ")):
+    if any(unicodedata.category(ch) in _CONTROL_CATEGORIES and not ch.isspace() for ch in text):
         raise InvalidValue("The value contains control characters.")
     text = re.sub(r"\s+", " ", text).strip().strip("\"'“”«»").strip()
     if not 1 <= len(text) <= FREE_TEXT_MAX_CHARS:
