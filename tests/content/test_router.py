@@ -97,20 +97,14 @@ async def test_preview_needs_a_login(client: AsyncClient) -> None:
 async def test_previews_are_rate_limited_per_user(
     app: FastAPI, client: AsyncClient, session: AsyncSession
 ) -> None:
-    class CountingLimiter:
-        """Allows two hits per key; stands in for the app's shared limiter."""
+    hits: dict[str, int] = {}
 
-        def __init__(self) -> None:
-            self.hits: dict[str, int] = {}
-            self.rates: set[str] = set()
+    async def two_per_user(key: str) -> float:
+        """Stands in for the app's shared limiter: two previews per user, then wait 12.5 s."""
+        hits[key] = hits.get(key, 0) + 1
+        return 0.0 if hits[key] <= 2 else 12.5
 
-        async def hit(self, key: str, rate: str) -> float | None:
-            self.rates.add(rate)
-            self.hits[key] = self.hits.get(key, 0) + 1
-            return None if self.hits[key] <= 2 else 12.5
-
-    limiter = CountingLimiter()
-    app.state.rate_limiter = limiter
+    app.state.thought_preview_limiter = two_per_user
     alice = await register_and_login(client, session)
     bob = await register_and_login(client, session)
     payload = {"routine": "cards", "value": "AS"}
@@ -121,4 +115,4 @@ async def test_previews_are_rate_limited_per_user(
     assert refused.json()["error"] == "rate_limited"
     assert refused.headers["Retry-After"] == "13"
     assert (await client.post(URL, json=payload, headers=bob.headers)).status_code == 200
-    assert limiter.rates == {app.state.settings.thought_preview_rate_limit}
+    assert set(hits) == {alice.user_id, bob.user_id}

@@ -93,7 +93,8 @@ class Settings(BaseSettings):
     note_target_min_chars: int = Field(default=80, description="Length notes aim for (low end).")
     note_target_max_chars: int = Field(default=120, description="Length notes aim for (high end).")
     thought_preview_rate_limit: str = Field(
-        default="20/minute", description="Note previews per user (limits-style rate string)."
+        default="20/minute",
+        description="Note previews per user (limits notation, tiers split by ;).",
     )
 
     host: str = "127.0.0.1"
