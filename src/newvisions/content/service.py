@@ -17,6 +17,7 @@ from typing import Annotated, Final, Protocol
 import anyio
 import structlog
 from fastapi import Depends, Request
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newvisions.config.settings import Settings, ThoughtProviderName
@@ -39,6 +40,11 @@ log = structlog.get_logger(__name__)
 
 # Values typed freely are filtered; cards, numbers, signs and years come from fixed words.
 FREE_TEXT_KINDS: Final = frozenset({ValueKind.NAME, ValueKind.TITLE, ValueKind.THING})
+NOTES_WRITTEN: Final = Counter(
+    "nv_notes_written_total",
+    "Notes written, by the provider that wrote them and whether a remote provider was replaced.",
+    ["provider", "fell_back"],
+)
 _QUOTES: Final = "\"'“”«»„`"
 
 
@@ -104,13 +110,20 @@ class NoteWriter:
     async def aclose(self) -> None:
         await self.provider.aclose()
 
-    def problems(self, note: str, value: SpokenValue, previous: str | None) -> tuple[str, ...]:
-        """Every check a note must pass; empty when the note may be spoken."""
+    def problems(
+        self, note: str, value: SpokenValue, previous: str | None, *, check_language: bool = True
+    ) -> tuple[str, ...]:
+        """Every check a note must pass; empty when the note may be spoken.
+
+        The language rule needs the detector loaded (`language.ensure_loaded`); composed notes
+        skip it, as the banks are written in their language and tested against the detector.
+        """
+        detect = check_language and language.is_loaded()
         found = list(
             reveal_check(
                 note,
                 value,
-                is_language=language.is_language if language.is_loaded() else None,
+                is_language=language.is_language if detect else None,
                 min_chars=self.settings.note_min_chars,
                 max_chars=self.settings.note_max_chars,
             ).problems
@@ -153,10 +166,12 @@ class NoteWriter:
         if text is None:
             provider_name = self.composer.name
             text = await self.composer.generate(request)
-            if self.problems(text, spoken, previous):  # pragma: no cover - composer checks too
+            # The composer keeps only passing notes; checked again so the guarantee has one home.
+            if self.problems(text, spoken, previous, check_language=False):
                 raise NoteUnavailable()
         if memory is not None:
             await memory.remember(text)
+        NOTES_WRITTEN.labels(provider_name, str(fallback_reason is not None).lower()).inc()
         log.info(
             "content.note.written",
             routine=spoken.routine.value,
