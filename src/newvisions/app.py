@@ -13,6 +13,9 @@ from newvisions import __version__
 from newvisions.auth.router import router as auth_router
 from newvisions.config.database import create_engine, create_sessionmaker
 from newvisions.config.settings import Settings, get_settings
+from newvisions.content import language as content_language
+from newvisions.content.router import router as thoughts_router
+from newvisions.content.service import NoteWriter
 from newvisions.health.router import router as health_router
 from newvisions.health.service import database_check
 from newvisions.users.router import router as users_router
@@ -30,13 +33,18 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     configure_logging(json_logs=settings.json_logs, level=settings.log_level)
     owns_engine = engine is None
     engine = engine or create_engine(settings)
+    note_writer = NoteWriter(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         log.info("app.started", environment=settings.environment.value, version=__version__)
+        if note_writer.uses_remote_provider and not content_language.is_loaded():
+            # Remote notes are language-checked; load the detector now, not on the first perform.
+            content_language.warm_in_background()
         try:
             yield
         finally:
+            await note_writer.aclose()
             if owns_engine:
                 await engine.dispose()
             log.info("app.stopped")
@@ -50,6 +58,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.note_writer = note_writer
     app.state.readiness_checks = {"database": database_check(engine)}
 
     install_error_handlers(app)
@@ -57,7 +66,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
 
-    for router in (health_router, auth_router, users_router):
+    for router in (health_router, auth_router, users_router, thoughts_router):
         app.include_router(router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     return app

@@ -13,8 +13,14 @@ from sqlalchemy import text
 
 from newvisions.config.database import create_engine
 from newvisions.config.settings import get_settings
+from newvisions.content.cli import emulate_gemini
 
 app = typer.Typer(help="New Visions backend.", no_args_is_help=True, add_completion=False)
+
+# Vendor emulators for development and tests; each module registers its own.
+emulate = typer.Typer(help="Run a vendor API emulator on this machine.", no_args_is_help=True)
+emulate.command("gemini")(emulate_gemini)
+app.add_typer(emulate, name="emulate")
 
 
 def alembic_config() -> AlembicConfig:

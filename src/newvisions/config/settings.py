@@ -22,6 +22,11 @@ class Environment(StrEnum):
     production = "production"
 
 
+class ThoughtProviderName(StrEnum):
+    offline = "offline"
+    gemini = "gemini"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NV_",
@@ -56,6 +61,42 @@ class Settings(BaseSettings):
         default=0, ge=0, description="Sessions kept per user; the oldest is revoked (0 = no cap)."
     )
 
+    thought_provider: ThoughtProviderName = Field(
+        default=ThoughtProviderName.offline,
+        description="Who writes note texts: the offline composer or Gemini (falls back offline).",
+    )
+    gemini_api_key: SecretStr | None = Field(default=None, description="Gemini API key.")
+    gemini_model: str | None = Field(
+        default=None,
+        description="Gemini model id, required with the gemini provider (no default that expires).",
+    )
+    gemini_base_url: str | None = Field(
+        default=None, description="Gemini endpoint override (the emulator); empty = Google."
+    )
+    gemini_timeout_s: float = Field(
+        default=3.0, gt=0, le=30, description="Timeout of one Gemini request."
+    )
+    gemini_http_attempts: int = Field(
+        default=1, ge=1, le=5, description="HTTP attempts per Gemini request (429/5xx/timeouts)."
+    )
+    gemini_thinking_budget: int = Field(
+        default=0, ge=0, le=1024, description="Thinking tokens (0 = off, for models that allow it)."
+    )
+    thought_attempts: int = Field(
+        default=2, ge=1, le=5, description="Provider notes tried before the offline composer."
+    )
+    thought_deadline_s: float = Field(
+        default=6.0, gt=0, le=60, description="Time for the provider before the composer steps in."
+    )
+    note_min_chars: int = Field(default=40, ge=10, description="Shortest note accepted.")
+    note_max_chars: int = Field(default=160, le=400, description="Longest note accepted.")
+    note_target_min_chars: int = Field(default=80, description="Length notes aim for (low end).")
+    note_target_max_chars: int = Field(default=120, description="Length notes aim for (high end).")
+    thought_preview_rate_limit: str = Field(
+        default="20/minute",
+        description="Note previews per user (limits notation, tiers split by ;).",
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -86,6 +127,27 @@ class Settings(BaseSettings):
         if self.jwt_secret is None:  # pragma: no cover - the validator fills it
             raise RuntimeError("jwt_secret is not configured")
         return self.jwt_secret.get_secret_value()
+
+    @model_validator(mode="after")
+    def _check_thought_settings(self) -> Self:
+        if self.thought_provider is ThoughtProviderName.gemini and not (
+            self.gemini_api_key and self.gemini_model
+        ):
+            raise ValueError(
+                "NV_THOUGHT_PROVIDER=gemini needs NV_GEMINI_API_KEY and NV_GEMINI_MODEL"
+            )
+        lengths = (
+            self.note_min_chars,
+            self.note_target_min_chars,
+            self.note_target_max_chars,
+            self.note_max_chars,
+        )
+        if list(lengths) != sorted(lengths):
+            raise ValueError(
+                "note lengths must satisfy NV_NOTE_MIN_CHARS <= NV_NOTE_TARGET_MIN_CHARS <= "
+                "NV_NOTE_TARGET_MAX_CHARS <= NV_NOTE_MAX_CHARS"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

@@ -3,6 +3,7 @@
 from newvisions.models.activation_code import ActivationCode
 from newvisions.models.auth_session import AuthSession
 from newvisions.models.base import Base, TimestampMixin, utcnow
+from newvisions.models.last_note import LastNote
 from newvisions.models.password_reset_code import PasswordResetCode
 from newvisions.models.refresh_token import RefreshToken
 from newvisions.models.user import User, UserRole
@@ -11,6 +12,7 @@ __all__ = [
     "ActivationCode",
     "AuthSession",
     "Base",
+    "LastNote",
     "PasswordResetCode",
     "RefreshToken",
     "TimestampMixin",

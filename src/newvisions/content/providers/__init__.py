@@ -1,0 +1,1 @@
+"""Thought providers: who writes a note's text (offline composer or Gemini)."""
