@@ -140,3 +140,11 @@ class PasswordResetCode(BaseModel):
     user_id: uuid.UUID
     code: str = Field(description="Shown once; give it to the user for /api/auth/reset-password.")
     expires_at: datetime
+
+
+class AdminCreate(BaseModel):
+    """What `newvisions users create-admin` accepts (the same rules as registration)."""
+
+    username: Username
+    email: EmailStr
+    password: Password

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,6 +140,37 @@ async def patch_settings(
 ) -> UserSettings:
     merged = get_settings(user).model_copy(update=changes.model_dump(exclude_unset=True))
     return await replace_settings(session, user, UserSettings.model_validate(merged.model_dump()))
+
+
+@dataclass(frozen=True, slots=True)
+class FirstRun:
+    """What the first start created; the password is known only here, once."""
+
+    username: str
+    email: str
+    password: str
+    codes: list[str]
+
+
+FIRST_RUN_BATCH = "first-run"
+
+
+async def bootstrap_first_run(
+    session: AsyncSession, *, username: str, email: str, code_count: int
+) -> FirstRun | None:
+    """On a database without any admin: create one with a random password and a few codes.
+
+    Idempotent: the existence of an admin is the marker, so later starts return None.
+    """
+    if await UserRepository(session).admin_exists():
+        return None
+    password = secrets.token_urlsafe(15)
+    await create_admin(session, username, email, password)
+    codes = await activation_service.generate_codes(session, code_count, batch=FIRST_RUN_BATCH)
+    log.info("bootstrap.admin_created", username=username, codes=len(codes))
+    return FirstRun(
+        username=username, email=email, password=password, codes=[c.code for c in codes]
+    )
 
 
 # --- Account deletion hooks -------------------------------------------------------------
