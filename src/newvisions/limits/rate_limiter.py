@@ -63,6 +63,10 @@ class RateLimiter:
         )
         return cls(storage, namespace=namespace)
 
+    def with_namespace(self, namespace: str) -> RateLimiter:
+        """The same store with separate counts (e.g. one namespace per tenant or per test)."""
+        return RateLimiter(self._storage, namespace=namespace)
+
     def _identifiers(self, limit: RateLimit, key: str) -> tuple[str, str, str]:
         # Keys are logins, emails and addresses: hash them so the store holds no personal data.
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
