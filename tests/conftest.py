@@ -36,6 +36,19 @@ def _no_external_network() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The command line on a fresh SQLite data directory of its own."""
+    from newvisions.config.settings import get_settings
+
+    monkeypatch.setenv("NV_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("NV_DATABASE_URL", raising=False)
+    monkeypatch.delenv("NV_REDIS_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("nv-data")

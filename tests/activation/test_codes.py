@@ -92,9 +92,7 @@ async def test_a_used_code_records_when_and_by_whom(
 ) -> None:
     code = await create_code(session)
     registered = await _register(client, code)
-    row = await session.scalar(
-        select(ActivationCode).where(ActivationCode.code == code)
-    )
+    row = await session.scalar(select(ActivationCode).where(ActivationCode.code == code))
     assert row is not None and row.used_at is not None
     assert str(row.used_by_user_id) == registered["id"]
     assert row.used_at <= datetime.now(UTC)

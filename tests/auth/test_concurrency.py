@@ -127,7 +127,9 @@ async def test_concurrent_refreshes_with_one_token_succeed_once(committing: Comm
     results = await asyncio.gather(*(refresh() for _ in range(10)))
     statuses = Counter(status for status, _ in results)
     assert statuses == {200: 1, 401: 9}
-    assert all(body["error"] == "invalid_refresh_token" for status, body in results if status == 401)
+    assert all(
+        body["error"] == "invalid_refresh_token" for status, body in results if status == 401
+    )
     # The other presentations of the same token look like theft: the session is ended, so
     # even the single new pair stops working (a client must not refresh twice in parallel).
     (winner,) = [body for status, body in results if status == 200]

@@ -154,9 +154,7 @@ async def test_admin_reset_code_works_once_and_expires(
     await session.commit()
     assert timedelta(hours=23) < expires_at - datetime.now(UTC) <= timedelta(hours=24)
     stored = await session.scalar(
-        select(PasswordResetCode.code_hash).where(
-            PasswordResetCode.user_id == account.id
-        )
+        select(PasswordResetCode.code_hash).where(PasswordResetCode.user_id == account.id)
     )
     assert stored is not None and reset_code not in stored  # only a hash is kept
 
@@ -205,9 +203,7 @@ async def test_the_code_row_is_unchanged_by_a_reset(
     client: AsyncClient, session: AsyncSession
 ) -> None:
     email, code = await _register(client, session, "keeper")
-    row = await session.scalar(
-        select(ActivationCode).where(ActivationCode.code == code)
-    )
+    row = await session.scalar(select(ActivationCode).where(ActivationCode.code == code))
     assert row is not None
     used_at = row.used_at
     assert (await _reset(client, email, code)).status_code == 204

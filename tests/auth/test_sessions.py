@@ -47,11 +47,15 @@ async def test_revoking_a_device_ends_its_tokens(
 ) -> None:
     user = await register_and_login(client, session, device_name="phone")
     tablet = await _login(client, user, "tablet")
-    revoked = await client.delete(f"/api/auth/sessions/{tablet['session_id']}", headers=user.headers)
+    revoked = await client.delete(
+        f"/api/auth/sessions/{tablet['session_id']}", headers=user.headers
+    )
     assert revoked.status_code == 204
     me = await client.get("/api/users/me", headers=_bearer(tablet))
     assert me.status_code == 401 and me.json()["error"] == "invalid_token"
-    refresh = await client.post("/api/auth/refresh", json={"refresh_token": tablet["refresh_token"]})
+    refresh = await client.post(
+        "/api/auth/refresh", json={"refresh_token": tablet["refresh_token"]}
+    )
     assert refresh.json()["error"] == "invalid_refresh_token"
     again = await client.delete(f"/api/auth/sessions/{tablet['session_id']}", headers=user.headers)
     assert again.status_code == 404 and again.json()["error"] == "session_not_found"

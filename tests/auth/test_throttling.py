@@ -26,9 +26,7 @@ def throttled(
     """`async with throttled(address, **limits) as client`: an app with the given limits."""
 
     @asynccontextmanager
-    async def open_client(
-        address: str = "192.0.2.10", **limits: Any
-    ) -> AsyncIterator[AsyncClient]:
+    async def open_client(address: str = "192.0.2.10", **limits: Any) -> AsyncIterator[AsyncClient]:
         defaults = {
             name: Settings.model_fields[name].default
             for name in (
@@ -57,7 +55,7 @@ def _assert_throttled(response: Response, longest: int) -> None:
     assert response.json()["retry_after"] == retry_after
 
 
-async def _login(client: AsyncClient, login: str, password: str = "wrong password") -> Response:
+async def _login(client: AsyncClient, login: str, password: str = "wrong password") -> Response:  # noqa: S107
     return await client.post("/api/auth/login", json={"login": login, "password": password})
 
 

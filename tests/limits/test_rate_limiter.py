@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from limits.aio.storage import RedisStorage
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from newvisions.limits.rate_limiter import RateLimit, RateLimiter
 from tests.conftest import TEST_REDIS_URL
@@ -68,7 +71,13 @@ async def test_redis_store_is_shared_between_limiters() -> None:
 
 
 async def test_an_unreachable_store_lets_requests_through() -> None:
-    limiter = RateLimiter.from_url("redis://127.0.0.1:1/0")
+    storage = RedisStorage(
+        "async+redis://127.0.0.1:1/0",
+        implementation="redispy",
+        wrap_exceptions=True,
+        retry=Retry(NoBackoff(), 0),  # fail at once instead of redis-py's default retries
+    )
+    limiter = RateLimiter(storage)
     try:
         assert await limiter.acquire(RateLimit.parse("t", "1/hour"), "k") == 0
     finally:

@@ -27,7 +27,13 @@ async def test_list_and_search_users(client: AsyncClient, session: AsyncSession)
     assert body["total"] == 2 and len(body["items"]) == 1
     assert body["items"][0]["username"] == "magic_ann"
     assert set(body["items"][0]) == {
-        "id", "username", "email", "role", "is_active", "monthly_char_limit", "created_at",
+        "id",
+        "username",
+        "email",
+        "role",
+        "is_active",
+        "monthly_char_limit",
+        "created_at",
     }
     second = await client.get(
         "/api/admin/users", params={"search": "magic_", "offset": 1}, headers=admin.headers

@@ -23,8 +23,11 @@ async def test_profile_changes_need_the_current_password(
     other = await register_and_login(client, session)
     cases = [
         ({"username": "renamed", "current_password": "wrong one"}, 403, "wrong_password"),
-        ({"username": other.username.upper(), "current_password": DEFAULT_PASSWORD}, 409,
-         "username_taken"),
+        (
+            {"username": other.username.upper(), "current_password": DEFAULT_PASSWORD},
+            409,
+            "username_taken",
+        ),
         ({"email": other.email, "current_password": DEFAULT_PASSWORD}, 409, "email_taken"),
         ({"username": "renamed"}, 422, "validation_error"),
     ]
@@ -34,7 +37,11 @@ async def test_profile_changes_need_the_current_password(
         assert response.json()["error"] == error
     ok = await client.patch(
         "/api/users/me",
-        json={"username": "Renamed", "email": "New@Example.com", "current_password": DEFAULT_PASSWORD},
+        json={
+            "username": "Renamed",
+            "email": "New@Example.com",
+            "current_password": DEFAULT_PASSWORD,
+        },
         headers=user.headers,
     )
     assert ok.status_code == 200

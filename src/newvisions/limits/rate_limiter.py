@@ -14,10 +14,11 @@ import time
 from dataclasses import dataclass
 
 import structlog
-from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
+
+from limits import RateLimitItem, parse_many
 
 log = structlog.get_logger(__name__)
 
@@ -87,8 +88,9 @@ class RateLimiter:
                 if not await self._strategy.hit(tier, *identifiers):
                     # A concurrent request took the last unit between the check and the hit.
                     return max(1.0, await self._wait(limit, identifiers))
-        except StorageError:
-            log.exception("rate_limit.storage_unavailable", limit=limit.name)
+        except StorageError as exc:
+            # One line, no traceback: during an outage this fires on every throttled request.
+            log.error("rate_limit.storage_unavailable", limit=limit.name, error=str(exc))  # noqa: TRY400
         return 0.0
 
     async def _wait(self, limit: RateLimit, identifiers: tuple[str, ...]) -> float:
