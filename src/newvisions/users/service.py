@@ -180,7 +180,7 @@ async def bootstrap_first_run(
 # module. `delete_account` runs every hook, in registration order, inside the request's
 # transaction and before the user row is deleted; a hook that raises aborts the deletion
 # (nothing is deleted). Rows that reference users.id with ON DELETE CASCADE need no hook.
-# See docs/decisions/0002-account-deletion-hooks.md.
+# See docs/decisions/0004-account-deletion-hooks.md.
 
 AccountDeletionHook = Callable[[AsyncSession, User], Awaitable[None]]
 _deletion_hooks: dict[str, AccountDeletionHook] = {}
