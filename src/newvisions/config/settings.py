@@ -102,7 +102,8 @@ class Settings(BaseSettings):
     )
 
     rate_limits_enabled: bool = Field(
-        default=True, description="Throttle logins, registrations and password resets."
+        default=True,
+        description="Request rate limits (logins, registrations, password resets, previews).",
     )
     login_limit_per_account: str = Field(
         default="5/minute;20/15 minutes;100/hour",

@@ -14,11 +14,10 @@ import time
 from dataclasses import dataclass
 
 import structlog
+from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
-
-from limits import RateLimitItem, parse_many
 
 log = structlog.get_logger(__name__)
 
