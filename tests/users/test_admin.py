@@ -81,7 +81,7 @@ def quota_section() -> Iterator[None]:
         return {"used": 120, "limit": user.monthly_char_limit}
 
     yield
-    users_service._usage_sections.pop("test_quota")
+    users_service.remove_usage_section("test_quota")
 
 
 async def test_modules_add_their_usage_section(

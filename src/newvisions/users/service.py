@@ -229,11 +229,17 @@ _usage_sections: dict[str, UsageSection] = {}
 
 
 def usage_section(name: str) -> Callable[[UsageSection], UsageSection]:
+    """Decorator: add `section(session, user)` to the admin usage view under `name`."""
+
     def register(section: UsageSection) -> UsageSection:
         _usage_sections[name] = section
         return section
 
     return register
+
+
+def remove_usage_section(name: str) -> None:
+    _usage_sections.pop(name, None)
 
 
 # --- Administration ----------------------------------------------------------------------
