@@ -7,6 +7,7 @@ NV_TEST_REDIS_URL enables the Redis-backed variants.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from newvisions.app import create_app
 from newvisions.cli import alembic_config
 from newvisions.config.database import create_engine, get_session
 from newvisions.config.settings import Environment, Settings
+from newvisions.limits.rate_limiter import RateLimiter
 from tests.network_guard import loopback_only
 
 TEST_DATABASE_URL = os.environ.get("NV_TEST_DATABASE_URL", "")
@@ -32,6 +34,19 @@ TEST_REDIS_URL = os.environ.get("NV_TEST_REDIS_URL") or None
 def _no_external_network() -> Iterator[None]:
     with loopback_only():
         yield
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The command line on a fresh SQLite data directory of its own."""
+    from newvisions.config.settings import get_settings
+
+    monkeypatch.setenv("NV_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("NV_DATABASE_URL", raising=False)
+    monkeypatch.delenv("NV_REDIS_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +63,11 @@ def settings(data_dir: Path) -> Settings:
         redis_url=TEST_REDIS_URL,
         jwt_secret=SecretStr("test-secret-" + "x" * 40),
         log_json=False,
+        # Tests register and log in many users from one address; the throttling tests
+        # build their own app with tight limits.
+        login_limit_per_address="10000/minute",
+        register_limit_per_address="10000/minute",
+        reset_limit_per_address="10000/minute",
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -93,9 +113,25 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+@pytest.fixture(scope="session")
+async def rate_limit_storage() -> AsyncIterator[RateLimiter]:
+    """One store for the whole run (Redis when NV_TEST_REDIS_URL is set, else memory)."""
+    limiter = RateLimiter.from_url(TEST_REDIS_URL)
+    yield limiter
+    await limiter.aclose()
+
+
 @pytest.fixture
-def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) -> FastAPI:
-    app = create_app(settings, engine=engine)
+def rate_limiter(rate_limit_storage: RateLimiter) -> RateLimiter:
+    """The shared store under a namespace of this test's own: no counts leak between tests."""
+    return rate_limit_storage.with_namespace(f"test-{uuid.uuid4().hex}")
+
+
+def build_app(
+    settings: Settings, engine: AsyncEngine, session: AsyncSession, rate_limiter: RateLimiter
+) -> FastAPI:
+    """An app whose requests all use the test's rolled-back session."""
+    app = create_app(settings, engine=engine, rate_limiter=rate_limiter)
 
     async def test_session() -> AsyncIterator[AsyncSession]:
         try:
@@ -108,6 +144,13 @@ def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) -> FastA
 
     app.dependency_overrides[get_session] = test_session
     return app
+
+
+@pytest.fixture
+def app(
+    settings: Settings, engine: AsyncEngine, session: AsyncSession, rate_limiter: RateLimiter
+) -> FastAPI:
+    return build_app(settings, engine, session, rate_limiter)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newvisions.activation import service as activation_service
+from newvisions.auth import service as auth_service
+from newvisions.users import service as users_service
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery"
@@ -67,3 +69,36 @@ async def register_and_login(
         refresh_token=tokens["refresh_token"],
         session_id=tokens["session_id"],
     )
+
+
+async def create_admin_and_login(
+    client: AsyncClient, session: AsyncSession, *, username: str | None = None
+) -> LoggedIn:
+    """An admin account (as `newvisions users create-admin` makes it), logged in."""
+    n = next(_counter)
+    username = username or f"admin{n}"
+    email = f"{username}@example.com"
+    admin = await users_service.create_admin(session, username, email, DEFAULT_PASSWORD)
+    await session.flush()
+    logged_in = await client.post(
+        "/api/auth/login", json={"login": username, "password": DEFAULT_PASSWORD}
+    )
+    assert logged_in.status_code == 200, logged_in.text
+    tokens = logged_in.json()
+    return LoggedIn(
+        user_id=str(admin.id),
+        username=username,
+        email=email,
+        password=DEFAULT_PASSWORD,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        session_id=tokens["session_id"],
+    )
+
+
+async def fresh_token(session: AsyncSession, user: LoggedIn, secret: str) -> dict[str, str]:
+    """Headers of a new session for `user`, opened without the login route (no throttling)."""
+    _, tokens = await auth_service.login(
+        session, login=user.username, password=user.password, device_name="extra", secret=secret
+    )
+    return {"Authorization": f"Bearer {tokens.access_token}"}

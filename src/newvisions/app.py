@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,9 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from newvisions import __version__
+from newvisions.activation.router import router as activation_admin_router
 from newvisions.auth.router import router as auth_router
+from newvisions.auth.throttling import AuthLimits
 from newvisions.config.database import create_engine, create_sessionmaker
 from newvisions.config.settings import Settings, get_settings
 from newvisions.content import language as content_language
@@ -18,6 +21,8 @@ from newvisions.content.router import router as thoughts_router
 from newvisions.content.service import NoteWriter
 from newvisions.health.router import router as health_router
 from newvisions.health.service import database_check
+from newvisions.limits.rate_limiter import RateLimit, RateLimiter
+from newvisions.users.router import admin_router as users_admin_router
 from newvisions.users.router import router as users_router
 from newvisions.utils.errors import install_error_handlers
 from newvisions.utils.logging import configure_logging
@@ -27,13 +32,21 @@ from newvisions.utils.request_context import RequestContextMiddleware
 log = structlog.get_logger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
-    """Build the app. Tests pass their own engine; otherwise one is made from settings."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: AsyncEngine | None = None,
+    rate_limiter: RateLimiter | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass their own engine (and limiter); otherwise made from settings."""
     settings = settings or get_settings()
     configure_logging(json_logs=settings.json_logs, level=settings.log_level)
     owns_engine = engine is None
     engine = engine or create_engine(settings)
     note_writer = NoteWriter(settings)
+    owns_limiter = rate_limiter is None and settings.rate_limits_enabled
+    if owns_limiter:
+        rate_limiter = RateLimiter.from_url(settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +60,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             await note_writer.aclose()
             if owns_engine:
                 await engine.dispose()
+            if owns_limiter and rate_limiter is not None:
+                await rate_limiter.aclose()
             log.info("app.stopped")
 
     app = FastAPI(
@@ -59,6 +74,14 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.note_writer = note_writer
+    # Shared by every module that throttles requests; None when throttling is switched off.
+    app.state.rate_limiter = rate_limiter if settings.rate_limits_enabled else None
+    app.state.auth_limits = AuthLimits.from_settings(settings)
+    if app.state.rate_limiter is not None:
+        app.state.thought_preview_limiter = functools.partial(
+            app.state.rate_limiter.acquire,
+            RateLimit.parse("thoughts.preview", settings.thought_preview_rate_limit),
+        )
     app.state.readiness_checks = {"database": database_check(engine)}
 
     install_error_handlers(app)
@@ -66,7 +89,14 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
 
-    for router in (health_router, auth_router, users_router, thoughts_router):
+    for router in (
+        health_router,
+        auth_router,
+        users_router,
+        users_admin_router,
+        activation_admin_router,
+        thoughts_router,
+    ):
         app.include_router(router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     return app

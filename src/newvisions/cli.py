@@ -11,11 +11,16 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import text
 
+from newvisions.activation.cli import app as codes_app
 from newvisions.config.database import create_engine
 from newvisions.config.settings import get_settings
 from newvisions.content.cli import emulate_gemini
+from newvisions.users.cli import app as users_app
+from newvisions.users.cli import first_run
 
 app = typer.Typer(help="New Visions backend.", no_args_is_help=True, add_completion=False)
+app.add_typer(codes_app, name="codes")
+app.add_typer(users_app, name="users")
 
 # Vendor emulators for development and tests; each module registers its own.
 emulate = typer.Typer(help="Run a vendor API emulator on this machine.", no_args_is_help=True)
@@ -43,11 +48,18 @@ def serve(
     port: int | None = typer.Option(None, help="Port (default NV_PORT)."),
     workers: int | None = typer.Option(None, help="Worker processes (default NV_WORKERS)."),
     migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Migrate first."),
+    bootstrap: bool = typer.Option(
+        True,
+        "--bootstrap/--no-bootstrap",
+        help="On a database without an admin, create one and print it with a few codes.",
+    ),
 ) -> None:
-    """Serve the API (and apply migrations first)."""
+    """Serve the API (migrations and the first-run admin first)."""
     settings = get_settings()
     if migrate_first:
         command.upgrade(alembic_config(), "head")
+    if bootstrap:
+        first_run(settings)
     uvicorn.run(
         "newvisions.app:create_app",
         factory=True,

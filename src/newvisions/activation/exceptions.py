@@ -31,3 +31,12 @@ class ActivationCodeNotFound(AppError):
     status_code = 404
     code = "activation_code_not_found"
     message = "There is no such activation code."
+
+
+class PasswordResetRefused(AppError):
+    status_code = 400
+    code = "password_reset_refused"
+    message = (
+        "This email and code do not match an account. Use the activation code you registered "
+        "with, or a reset code from an administrator."
+    )

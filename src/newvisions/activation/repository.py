@@ -5,12 +5,47 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newvisions.config.database import affected_rows
-from newvisions.models import ActivationCode
+from newvisions.models import ActivationCode, PasswordResetCode
+
+
+class CodeStatus(StrEnum):
+    unused = "unused"  # can still be redeemed
+    used = "used"
+    revoked = "revoked"
+    expired = "expired"  # never used and past its expiry date
+
+
+def code_filters(
+    now: datetime, *, status: CodeStatus | None = None, batch: str | None = None
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses for listing codes by status and batch."""
+    filters: list[ColumnElement[bool]] = []
+    if batch is not None:
+        filters.append(ActivationCode.batch == batch)
+    not_expired = ActivationCode.expires_at.is_(None) | (ActivationCode.expires_at > now)
+    if status is CodeStatus.unused:
+        filters += [
+            ActivationCode.used_at.is_(None),
+            ActivationCode.revoked_at.is_(None),
+            not_expired,
+        ]
+    elif status is CodeStatus.used:
+        filters.append(ActivationCode.used_at.is_not(None))
+    elif status is CodeStatus.revoked:
+        filters.append(ActivationCode.revoked_at.is_not(None))
+    elif status is CodeStatus.expired:
+        filters += [
+            ActivationCode.used_at.is_(None),
+            ActivationCode.revoked_at.is_(None),
+            ActivationCode.expires_at <= now,
+        ]
+    return filters
 
 
 class ActivationRepository:
@@ -79,3 +114,35 @@ class ActivationRepository:
             .limit(limit)
         )
         return rows.all(), int(total or 0)
+
+
+class ResetCodeRepository:
+    """One-time password-reset codes issued by an admin (stored as hashes)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def replace_for_user(self, reset_code: PasswordResetCode) -> None:
+        """Store a new code; the user's earlier unused codes stop working."""
+        await self.session.execute(
+            delete(PasswordResetCode).where(
+                PasswordResetCode.user_id == reset_code.user_id,
+                PasswordResetCode.used_at.is_(None),
+            )
+        )
+        self.session.add(reset_code)
+        await self.session.flush()
+
+    async def use(self, user_id: uuid.UUID, code_hash: str, now: datetime) -> bool:
+        """Mark the user's live code with this hash used; True exactly once."""
+        result = await self.session.execute(
+            update(PasswordResetCode)
+            .where(
+                PasswordResetCode.user_id == user_id,
+                PasswordResetCode.code_hash == code_hash,
+                PasswordResetCode.used_at.is_(None),
+                PasswordResetCode.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        return affected_rows(result) == 1

@@ -1,4 +1,4 @@
-"""Typed auth dependencies: `CurrentUser`, `CurrentSession`, `AdminUser`."""
+"""Typed auth dependencies: `CurrentUser`, `CurrentAuth`, `AdminUser`, `AuthThrottle`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from newvisions.auth import service
 from newvisions.auth.exceptions import AdminRequired, NotAuthenticated
+from newvisions.auth.throttling import Throttle
 from newvisions.config.database import DbSession
 from newvisions.models import User
 
@@ -43,3 +44,15 @@ async def admin_user(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(admin_user)]
+
+
+def auth_throttle(request: Request) -> Throttle:
+    """The app's rate limiter (app.state.rate_limiter) bound to this client's address."""
+    return Throttle(
+        limiter=request.app.state.rate_limiter,
+        limits=request.app.state.auth_limits,
+        client_address=request.client.host if request.client else "unknown",
+    )
+
+
+AuthThrottle = Annotated[Throttle, Depends(auth_throttle)]

@@ -4,20 +4,24 @@ import uuid
 
 from fastapi import APIRouter, Request, status
 
+from newvisions.activation import service as activation_service
 from newvisions.activation.exceptions import (
     ActivationCodeExpired,
     ActivationCodeInvalid,
     ActivationCodeRevoked,
     ActivationCodeUsed,
+    PasswordResetRefused,
 )
+from newvisions.activation.schemas import PasswordReset
 from newvisions.auth import service
-from newvisions.auth.dependencies import CurrentAuth
+from newvisions.auth.dependencies import AuthThrottle, CurrentAuth
 from newvisions.auth.exceptions import (
     InvalidCredentials,
     InvalidRefreshToken,
     InvalidToken,
     NotAuthenticated,
     SessionNotFound,
+    TooManyAttempts,
 )
 from newvisions.auth.schemas import LoginRequest, RefreshRequest, Session, TokenPair
 from newvisions.config.constants import API_PREFIX
@@ -48,9 +52,11 @@ def _secret(request: Request) -> str:
         ActivationCodeRevoked,
         UsernameTaken,
         EmailTaken,
+        TooManyAttempts,
     ),
 )
-async def register(payload: UserRegister, session: DbSession) -> User:
+async def register(payload: UserRegister, session: DbSession, throttle: AuthThrottle) -> User:
+    await throttle.enforce_address(throttle.limits.register_address)
     user = await users_service.register(session, payload)
     return User.model_validate(user)
 
@@ -59,9 +65,11 @@ async def register(payload: UserRegister, session: DbSession) -> User:
     "/login",
     response_model=TokenPair,
     summary="Log in with username or email; opens a session for this device",
-    responses=error_responses(InvalidCredentials, UserDeactivated),
+    responses=error_responses(InvalidCredentials, UserDeactivated, TooManyAttempts),
 )
-async def login(payload: LoginRequest, request: Request, session: DbSession) -> TokenPair:
+async def login(
+    payload: LoginRequest, request: Request, session: DbSession, throttle: AuthThrottle
+) -> TokenPair:
     _, tokens = await service.login(
         session,
         login=payload.login,
@@ -69,8 +77,25 @@ async def login(payload: LoginRequest, request: Request, session: DbSession) -> 
         device_name=payload.device_name,
         secret=_secret(request),
         max_sessions=request.app.state.settings.max_sessions_per_user,
+        throttle=throttle,
     )
     return tokens
+
+
+@router.post(
+    "/reset-password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set a new password with the registration code or an admin reset code",
+    responses=error_responses(PasswordResetRefused, TooManyAttempts),
+)
+async def reset_password(
+    payload: PasswordReset, session: DbSession, throttle: AuthThrottle
+) -> None:
+    await throttle.enforce_address(throttle.limits.reset_address)
+    await throttle.enforce(throttle.limits.reset_account, payload.email.strip().lower())
+    await activation_service.reset_password(
+        session, payload.email, payload.activation_code, payload.new_password
+    )
 
 
 @router.post(

@@ -23,6 +23,7 @@ from newvisions.auth.jwt_handler import (
 from newvisions.auth.password_utils import verify_password
 from newvisions.auth.repository import AuthRepository
 from newvisions.auth.schemas import TokenPair
+from newvisions.auth.throttling import Throttle
 from newvisions.auth.tokens import new_opaque_token, token_hash
 from newvisions.models import AuthSession, User
 from newvisions.users.exceptions import UserDeactivated
@@ -56,8 +57,15 @@ async def login(
     device_name: str | None,
     secret: str,
     max_sessions: int = 0,
+    throttle: Throttle | None = None,
 ) -> tuple[User, TokenPair]:
     user = await UserRepository(session).by_login(login)
+    if throttle is not None:
+        # Keyed by account id when it exists, so switching between username and email does
+        # not double the budget; unknown logins are counted too, under their own key.
+        account_key = f"user:{user.id}" if user else f"login:{login.strip().lower()}"
+        await throttle.enforce_address(throttle.limits.login_address)
+        await throttle.enforce(throttle.limits.login_account, account_key)
     valid, upgraded_hash = await verify_password(password, user.password_hash if user else None)
     if user is None or not valid:
         raise InvalidCredentials()

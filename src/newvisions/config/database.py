@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
@@ -100,3 +101,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit runs before the response is sent, so a failed commit is
 # answered with an error instead of a success that was never stored.
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+@asynccontextmanager
+async def standalone_session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One transaction outside any request (command line, start-up): commit or roll back."""
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            yield session
+    finally:
+        await engine.dispose()

@@ -8,12 +8,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from limits import parse_many
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from newvisions.limits.rate_limiter import RateLimit
 
 # Values that must never protect a production deployment.
 _WEAK_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "test"})
 _MIN_SECRET_LENGTH = 32
+MAX_LOGIN_ATTEMPTS_PER_HOUR = 100
 
 
 class Environment(StrEnum):
@@ -97,6 +101,38 @@ class Settings(BaseSettings):
         description="Note previews per user (limits notation, tiers split by ;).",
     )
 
+    rate_limits_enabled: bool = Field(
+        default=True,
+        description="Request rate limits (logins, registrations, password resets, previews).",
+    )
+    login_limit_per_account: str = Field(
+        default="5/minute;20/15 minutes;100/hour",
+        description="Login attempts per account (tiers; at most 100 in any hour).",
+    )
+    login_limit_per_address: str = Field(
+        default="30/minute;300/hour", description="Login attempts per client address."
+    )
+    register_limit_per_address: str = Field(
+        default="5/minute;30/hour", description="Registrations per client address."
+    )
+    reset_limit_per_address: str = Field(
+        default="5/minute;30/hour", description="Password-reset attempts per client address."
+    )
+    reset_limit_per_account: str = Field(
+        default="5/15 minutes;20/hour", description="Password-reset attempts per email address."
+    )
+
+    bootstrap_admin_username: str = Field(
+        default="admin", description="Username of the admin account the first start creates."
+    )
+    bootstrap_admin_email: str = Field(
+        default="admin@example.com",
+        description="Email of the admin account the first start creates.",
+    )
+    bootstrap_codes: int = Field(
+        default=5, ge=0, le=100, description="Activation codes the first start prints."
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -127,6 +163,32 @@ class Settings(BaseSettings):
         if self.jwt_secret is None:  # pragma: no cover - the validator fills it
             raise RuntimeError("jwt_secret is not configured")
         return self.jwt_secret.get_secret_value()
+
+    @field_validator(
+        "login_limit_per_account",
+        "login_limit_per_address",
+        "register_limit_per_address",
+        "reset_limit_per_address",
+        "reset_limit_per_account",
+        "thought_preview_rate_limit",
+    )
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit ({exc}); example: 5/minute;100/hour") from exc
+        return value
+
+    @field_validator("login_limit_per_account")
+    @classmethod
+    def _at_most_100_failures_per_hour(cls, value: str) -> str:
+        # OWASP ASVS: no more than 100 failed attempts per hour on one account.
+        if RateLimit.parse("login_account", value).most_within(3600) > MAX_LOGIN_ATTEMPTS_PER_HOUR:
+            raise ValueError(
+                f"must allow at most {MAX_LOGIN_ATTEMPTS_PER_HOUR} attempts in any hour"
+            )
+        return value
 
     @model_validator(mode="after")
     def _check_thought_settings(self) -> Self:

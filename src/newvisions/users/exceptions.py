@@ -31,3 +31,9 @@ class UserDeactivated(AppError):
     status_code = 403
     code = "user_deactivated"
     message = "This account has been deactivated."
+
+
+class CannotDeactivateSelf(AppError):
+    status_code = 409
+    code = "cannot_deactivate_self"
+    message = "An administrator cannot deactivate their own account."

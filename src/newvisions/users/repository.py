@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newvisions.models import User
+from newvisions.models import User, UserRole
 
 
 class UserRepository:
@@ -48,3 +49,29 @@ class UserRepository:
     async def delete(self, user: User) -> None:
         await self.session.delete(user)
         await self.session.flush()
+
+    async def admin_exists(self) -> bool:
+        found = await self.session.scalar(select(User.id).where(User.role == UserRole.admin))
+        return found is not None
+
+    async def page(
+        self, *, offset: int, limit: int, search: str | None = None
+    ) -> tuple[Sequence[User], int]:
+        filters = []
+        if search:
+            key = search.strip().lower()
+            filters.append(
+                or_(
+                    User.username_key.contains(key, autoescape=True),
+                    User.email.contains(key, autoescape=True),
+                )
+            )
+        total = await self.session.scalar(select(func.count()).select_from(User).where(*filters))
+        rows = await self.session.scalars(
+            select(User)
+            .where(*filters)
+            .order_by(User.created_at, User.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return rows.all(), int(total or 0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
@@ -95,3 +95,56 @@ class PasswordChange(BaseModel):
 
 class AccountDelete(BaseModel):
     password: str = Field(min_length=1, max_length=128)
+
+
+class AdminUserView(BaseModel):
+    """A user as an administrator sees it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    username: str
+    email: str
+    role: UserRole
+    is_active: bool
+    monthly_char_limit: int | None
+    created_at: datetime
+
+
+class AdminUserPage(BaseModel):
+    items: list[AdminUserView]
+    total: int
+    offset: int
+    limit: int
+
+
+class MonthlyLimitUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    monthly_char_limit: int | None = Field(
+        ge=0, le=100_000_000, description="Characters per month; null means the default quota."
+    )
+
+
+class UserUsage(BaseModel):
+    user_id: uuid.UUID
+    monthly_char_limit: int | None
+    active_sessions: int
+    last_seen_at: datetime | None
+    sections: dict[str, dict[str, Any]] = Field(
+        description="One entry per module that tracks usage (e.g. the monthly quota)."
+    )
+
+
+class PasswordResetCode(BaseModel):
+    user_id: uuid.UUID
+    code: str = Field(description="Shown once; give it to the user for /api/auth/reset-password.")
+    expires_at: datetime
+
+
+class AdminCreate(BaseModel):
+    """What `newvisions users create-admin` accepts (the same rules as registration)."""
+
+    username: Username
+    email: EmailStr
+    password: Password

@@ -1,0 +1,1 @@
+"""Monthly character quotas, usage info and request rate limits."""
