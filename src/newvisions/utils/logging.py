@@ -21,7 +21,9 @@ def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
         shared.append(structlog.processors.format_exc_info)
         renderer = structlog.processors.JSONRenderer()
     else:
-        renderer = structlog.dev.ConsoleRenderer()
+        # Plain tracebacks: the default pretty formatter renders every local variable of every
+        # frame, which takes seconds for a deep async stack and may print secrets.
+        renderer = structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
 
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
