@@ -16,7 +16,11 @@ class QuotaExceeded(AppError):
             f"This memo needs more characters than you have left this month ({remaining} of "
             f"{limit}). Your quota resets on {resets_at:%d %b %Y} at 00:00 UTC.",
             headers={"Retry-After": str(retry_after)},
-            extra={"resets_at": resets_at.isoformat(), "limit": limit, "remaining": remaining},
+            extra={
+                "resets_at": resets_at.isoformat().replace("+00:00", "Z"),
+                "limit": limit,
+                "remaining": remaining,
+            },
         )
 
 
