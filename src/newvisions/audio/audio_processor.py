@@ -19,6 +19,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 import pyloudnorm
+from scipy import fft as sp_fft
 from scipy import signal
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
@@ -71,23 +72,30 @@ def phone_microphone(audio: Samples, sample_rate: int = MEMO_SAMPLE_RATE) -> Sam
     return np.asarray(signal.sosfilt(sos, audio), dtype=np.float64)
 
 
+def _noise_length(n: int) -> int:
+    """An FFT-friendly length ≥ n: noise is made that long and cut (odd sizes are slow)."""
+    return int(sp_fft.next_fast_len(n, real=True))
+
+
 def _shaped_noise(
-    n: int, sample_rate: int, rng: np.random.Generator, gain_at: npt.NDArray[np.float64] | None
+    n: int, rng: np.random.Generator, gain_at: npt.NDArray[np.float64] | None
 ) -> Samples:
-    """White noise coloured in the frequency domain by `gain_at(freqs)` magnitudes."""
-    spectrum = rng.standard_normal(n // 2 + 1) + 1j * rng.standard_normal(n // 2 + 1)
+    """n samples of white noise coloured in the frequency domain by `gain_at` magnitudes
+    (given for the rfft bins of `_noise_length(n)`)."""
+    size = _noise_length(n)
+    spectrum = rng.standard_normal(size // 2 + 1) + 1j * rng.standard_normal(size // 2 + 1)
     if gain_at is not None:
         spectrum *= gain_at
-    noise = np.fft.irfft(spectrum, n)
+    noise = sp_fft.irfft(spectrum, size)[:n]
     rms = float(np.sqrt(np.mean(noise**2))) or 1.0
     return np.asarray(noise / rms, dtype=np.float64)
 
 
 def room_tone(n: int, rng: np.random.Generator, sample_rate: int = MEMO_SAMPLE_RATE) -> Samples:
     """Pink-ish noise at a microphone's self-noise level: the sound of a quiet room."""
-    freqs = np.fft.rfftfreq(n, 1.0 / sample_rate)
+    freqs = np.fft.rfftfreq(_noise_length(n), 1.0 / sample_rate)
     pink = 1.0 / np.sqrt(np.maximum(freqs, 20.0))
-    return _shaped_noise(n, sample_rate, rng, pink) * 10 ** (ROOM_TONE_DBFS / 20)
+    return _shaped_noise(n, rng, pink) * 10 ** (ROOM_TONE_DBFS / 20)
 
 
 def fan_ambience(n: int, rng: np.random.Generator, sample_rate: int = MEMO_SAMPLE_RATE) -> Samples:
@@ -98,7 +106,7 @@ def fan_ambience(n: int, rng: np.random.Generator, sample_rate: int = MEMO_SAMPL
     noise pulse slightly, and the whole thing drifts slowly in level. Each memo draws its own
     fan (speed, hum pitch), so no two backgrounds are identical.
     """
-    freqs = np.fft.rfftfreq(n, 1.0 / sample_rate)
+    freqs = np.fft.rfftfreq(_noise_length(n), 1.0 / sample_rate)
     f = np.maximum(freqs, 20.0)
     hump_hz = rng.uniform(250.0, 600.0)
     rolloff_hz = rng.uniform(1800.0, 3200.0)
@@ -108,7 +116,7 @@ def fan_ambience(n: int, rng: np.random.Generator, sample_rate: int = MEMO_SAMPL
         * (1.0 + (f / rolloff_hz) ** 4) ** -0.5  # roll-off of the air noise
         * (1.0 + (f / hump_hz) ** 2) ** 0.25  # keeps some body above the hump
     )
-    air = _shaped_noise(n, sample_rate, rng, shape)
+    air = _shaped_noise(n, rng, shape)
 
     t = np.arange(n) / sample_rate
     blade_hz = rng.uniform(12.0, 25.0)
