@@ -116,3 +116,23 @@ async def test_hold_refunds_when_the_perform_fails(
     totals = await _ledger_totals(committed_sessionmaker, user_id)
     assert totals[UsageStatus.refunded] == (2, 90, 0)
     assert totals[UsageStatus.committed] == (1, 80, 51)
+
+
+async def test_a_cancelled_perform_still_refunds(
+    committed_sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    user_id = await make_user(committed_sessionmaker, monthly_char_limit=100)
+    manager = QuotaManager(committed_sessionmaker, settings)
+    started = asyncio.Event()
+
+    async def perform() -> None:
+        async with manager.hold(user_id, 60, request_id="gone", model="offline"):
+            started.set()
+            await asyncio.sleep(30)  # the client hangs up meanwhile
+
+    task = asyncio.create_task(perform())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await _counter(committed_sessionmaker, user_id) == (0, 0)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import structlog
+from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newvisions.audio import links
@@ -29,6 +30,13 @@ from newvisions.users.schemas import UserSettings
 from newvisions.voice_cloning.providers.base import Speech
 
 log = structlog.get_logger(__name__)
+
+RENDER_SECONDS = Histogram(
+    "nv_audio_render_seconds",
+    "Time to render and encode one voice memo, by container format.",
+    ["format"],
+    buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.5, 5.0),
+)
 
 PURGE_BATCH = 500
 # A file this old without a row (a crash between writing and committing, or an account
@@ -107,7 +115,8 @@ async def create_memo(
     relative = storage.relative_path(user_id, audio_id, spec.fmt.value)
     partial = storage.partial_path(relative)
     try:
-        layout = await render_memo(speech, spec, partial, rng)
+        with RENDER_SECONDS.labels(spec.fmt.value).time():
+            layout = await render_memo(speech, spec, partial, rng)
         path = storage.finish(partial)
     except Exception as exc:
         partial.unlink(missing_ok=True)

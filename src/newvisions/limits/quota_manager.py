@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import anyio
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -84,6 +85,8 @@ class QuotaManager:
 
     async def _refund_quietly(self, reservation: Reservation) -> None:
         try:
-            await self.refund(reservation)
+            # Shielded: a cancelled perform (client gone) must still give its characters back.
+            with anyio.CancelScope(shield=True):
+                await self.refund(reservation)
         except Exception:  # the sweeper releases it later; the original error matters more
             log.warning("quota.refund_failed", entry_id=str(reservation.entry_id), exc_info=True)

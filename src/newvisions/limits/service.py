@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import structlog
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newvisions.config.settings import Settings
@@ -20,6 +21,12 @@ from newvisions.models import UsageEntry, UsageStatus
 from newvisions.users.exceptions import UserNotFound
 
 log = structlog.get_logger(__name__)
+
+QUOTA_EVENTS = Counter(
+    "nv_quota_events_total",
+    "Quota reservations by outcome: reserved, refused, committed, refunded, expired.",
+    ["event"],
+)
 
 RECENT_ENTRIES = 10
 
@@ -62,6 +69,7 @@ async def reserve(
     if not granted:
         used, reserved = await repository.counter(user_id, period)
         _, resets_at = period_bounds(period)
+        QUOTA_EVENTS.labels("refused").inc()
         log.info("quota.exceeded", user_id=str(user_id), requested=chars, used=used, limit=limit)
         raise QuotaExceeded(
             resets_at=resets_at,
@@ -81,6 +89,7 @@ async def reserve(
         created_at=now,
     )
     await repository.add_entry(entry)
+    QUOTA_EVENTS.labels("reserved").inc()
     log.info("quota.reserved", user_id=str(user_id), entry_id=str(entry.id), chars=chars)
     return entry
 
@@ -114,6 +123,7 @@ async def commit(
         log.warning("quota.commit_after_settled", entry_id=str(entry_id), status=entry.status)
         return False
     await repository.release(entry.user_id, entry.period, entry.reserved, charged)
+    QUOTA_EVENTS.labels("committed").inc()
     log.info("quota.committed", user_id=str(entry.user_id), entry_id=str(entry_id), chars=charged)
     return True
 
@@ -131,6 +141,7 @@ async def refund(
     ):
         return False
     await repository.release(entry.user_id, entry.period, entry.reserved, 0)
+    QUOTA_EVENTS.labels("refunded").inc()
     log.info("quota.refunded", user_id=str(entry.user_id), entry_id=str(entry_id))
     return True
 
@@ -142,6 +153,7 @@ async def _expire(repository: QuotaRepository, entry_id: uuid.UUID, now: datetim
     ):
         return False
     await repository.release(entry.user_id, entry.period, entry.reserved, 0)
+    QUOTA_EVENTS.labels("expired").inc()
     log.warning(
         "quota.reservation_expired",
         user_id=str(entry.user_id),
