@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import wave
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from newvisions.audio.audio_processor import (
     PEAK_CEILING_DB,
     AudioProcessingError,
     compose_memo,
+    decode_file,
     loudness_lufs,
     to_memo_rate,
 )
@@ -166,3 +168,27 @@ async def test_render_runs_off_the_event_loop(tmp_path: Path) -> None:
     assert decode_memo(tmp_path / "async.mp3").duration_s == pytest.approx(
         layout.duration_s, abs=0.05
     )
+
+
+def test_decode_scales_integer_samples_and_downmixes_stereo(tmp_path: Path) -> None:
+    rate = 16_000
+    t = np.arange(rate) / rate
+    left = 0.5 * np.sin(2 * np.pi * 440 * t)
+    right = np.zeros_like(left)
+    interleaved = (np.column_stack([left, right]) * 32767).astype("<i2")
+    path = tmp_path / "stereo.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(interleaved.tobytes())
+
+    samples, decoded_rate = decode_file(path)
+    assert decoded_rate == rate
+    assert samples.size == rate
+    # FFmpeg's downmix of (L, silence) keeps the tone, scaled into [-1, 1], not ±32767.
+    assert 0.15 < float(np.max(np.abs(samples))) <= 0.5 + 1e-3
+    spectrum = np.abs(np.fft.rfft(samples))
+    assert int(np.argmax(spectrum)) == 440
+    with pytest.raises(AudioProcessingError):
+        decode_file(tmp_path / "missing.wav")

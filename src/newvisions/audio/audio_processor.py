@@ -261,19 +261,26 @@ def encode_file(
 
 
 def decode_file(path: Path) -> tuple[Samples, int]:
-    """Decode any audio file PyAV reads into mono float64 samples and their rate."""
+    """Decode any audio file PyAV reads into mono float64 samples in [-1, 1] and their rate.
+
+    FFmpeg's resampler does the conversion (integer scaling, channel downmix), whatever the
+    codec's sample format.
+    """
+    chunks: list[npt.NDArray[np.float64]] = []
     try:
         with av.open(str(path)) as container:
             stream = container.streams.audio[0]
-            chunks = [
-                frame.to_ndarray().astype(np.float64).reshape(frame.samples, -1, order="F")
-                if frame.format.is_packed
-                else frame.to_ndarray().astype(np.float64).T
-                for frame in container.decode(stream)
-            ]
             rate = int(stream.codec_context.sample_rate)
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+            for frame in container.decode(stream):
+                chunks.extend(_flat(out) for out in resampler.resample(frame))
+            chunks.extend(_flat(out) for out in resampler.resample(None))
     except (av.error.FFmpegError, IndexError) as exc:
         raise AudioProcessingError(f"cannot decode {path.name}") from exc
     if not chunks:
         raise AudioProcessingError(f"{path.name} has no audio")
-    return np.concatenate(chunks).mean(axis=1), rate
+    return np.concatenate(chunks), rate
+
+
+def _flat(frame: av.AudioFrame) -> npt.NDArray[np.float64]:
+    return np.asarray(frame.to_ndarray(), dtype=np.float64).reshape(-1)
