@@ -45,3 +45,14 @@ def test_cost_factors_come_from_settings_with_overrides_merged() -> None:
     assert settings.cost_factor("some_new_model") == settings.tts_default_cost_factor == 1.0
     with pytest.raises(ValueError, match="greater than 0"):
         Settings(tts_cost_factors={"offline": 0}, _env_file=None)  # type: ignore[call-arg]
+
+
+def test_cost_factors_and_limit_are_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NV_TTS_COST_FACTORS", '{"eleven_flash_v2_5": 0.4}')
+    monkeypatch.setenv("NV_MONTHLY_CHAR_LIMIT", "10000")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.cost_factor("eleven_flash_v2_5") == 0.4
+    assert settings.cost_factor("eleven_turbo_v2_5") == 0.5  # the rest of the table stays
+    assert settings.monthly_char_limit == 10000
