@@ -173,17 +173,19 @@ async def test_expired_memo_is_gone_and_purged(
     # A link signed in the past does not outlive its memo either.
     assert old.out.url_expires_at <= old.out.expires_at
 
-    # A file no row explains (a crash before commit), old enough to be abandoned.
-    stray = settings.data_dir / "audio" / uuid.uuid4().hex / f"{uuid.uuid4().hex}.m4a"
-    stray.parent.mkdir(parents=True)
-    stray.write_bytes(b"x")
+    # Files no row explains (a crash before commit): abandoned once older than the TTL; a
+    # young one may be a memo being saved right now.
+    stray = current.path.with_name(f"{uuid.uuid4().hex}.m4a")
+    young = current.path.with_name(f"{uuid.uuid4().hex}.m4a")
+    for path in (stray, young):
+        path.write_bytes(b"x")
     os.utime(stray, (long_ago.timestamp(), long_ago.timestamp()))
 
     report = await service.purge_expired(session, settings)
     assert report.expired >= 1
     assert report.orphans >= 1
     assert not old.path.exists() and not stray.exists()
-    assert current.path.exists()
+    assert current.path.exists() and young.exists()
     ids = set(await session.scalars(select(GeneratedAudio.id)))
     assert old_id not in ids and current_id in ids
     ok = await client.get(f"/api/audio/{current_id}", headers=user.headers)
@@ -199,3 +201,21 @@ async def test_owner_deletes_a_memo(
     assert deleted.status_code == 204
     assert not memo.path.exists()
     assert (await client.get(memo.out.url)).status_code == 404
+
+
+async def test_a_deleted_accounts_memos_go_at_the_next_purge(
+    client: AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    user = await register_and_login(client, session)
+    memo = await _memo(session, settings, user)
+    link = memo.out.url
+    deleted = await client.request(
+        "DELETE", "/api/users/me", json={"password": user.password}, headers=user.headers
+    )
+    assert deleted.status_code == 204
+    assert (await client.get(link)).status_code == 404  # the row went with the account
+
+    report = await service.purge_expired(session, settings)
+    assert report.orphans >= 1
+    assert not memo.path.exists()
+    assert not memo.path.parent.exists()

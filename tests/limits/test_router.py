@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import FastAPI, Request
 from httpx import AsyncClient
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newvisions.auth.dependencies import CurrentUser
 from newvisions.config.database import DbSession
 from newvisions.limits import service
-from newvisions.models import User, UserRole
-from tests.factories import register_and_login
+from tests.factories import create_admin_and_login, register_and_login
 
 
 def _add_reserve_route(app: FastAPI) -> None:
@@ -73,31 +69,30 @@ async def test_usage_needs_a_login(client: AsyncClient) -> None:
     assert response.json()["error"] == "not_authenticated"
 
 
-async def test_admins_set_a_users_limit(client: AsyncClient, session: AsyncSession) -> None:
-    admin = await register_and_login(client, session)
-    await session.execute(
-        update(User).where(User.id == uuid.UUID(admin.user_id)).values(role=UserRole.admin)
-    )
+async def test_the_admins_limit_applies_and_the_admin_view_shows_the_month(
+    app: FastAPI, client: AsyncClient, session: AsyncSession
+) -> None:
+    _add_reserve_route(app)
+    admin = await create_admin_and_login(client, session)
     user = await register_and_login(client, session)
-    url = f"/api/usage/users/{user.user_id}/limit"
+    assert (await client.post("/test/reserve?chars=300", headers=user.headers)).status_code == 204
 
-    forbidden = await client.put(url, json={"monthly_char_limit": 1}, headers=user.headers)
-    assert forbidden.status_code == 403
-
-    changed = await client.put(url, json={"monthly_char_limit": 10000}, headers=admin.headers)
-    assert changed.status_code == 200, changed.text
-    assert changed.json()["limit"] == 10000
-    assert (await client.get("/api/usage", headers=user.headers)).json()["limit"] == 10000
-
-    cleared = await client.put(url, json={"monthly_char_limit": None}, headers=admin.headers)
-    assert cleared.json()["limit"] == 4000
-
-    negative = await client.put(url, json={"monthly_char_limit": -1}, headers=admin.headers)
-    assert negative.status_code == 422
-    missing = await client.put(
-        f"/api/usage/users/{uuid.uuid4()}/limit",
-        json={"monthly_char_limit": 5},
+    lowered = await client.put(
+        f"/api/admin/users/{user.user_id}/monthly-limit",
+        json={"monthly_char_limit": 500},
         headers=admin.headers,
     )
-    assert missing.status_code == 404
-    assert missing.json()["error"] == "user_not_found"
+    assert lowered.status_code == 200, lowered.text
+    usage = (await client.get("/api/usage", headers=user.headers)).json()
+    assert (usage["limit"], usage["reserved"], usage["remaining"]) == (500, 300, 200)
+    refused = await client.post("/test/reserve?chars=201", headers=user.headers)
+    assert refused.status_code == 429
+    assert refused.json()["remaining"] == 200
+
+    view = await client.get(f"/api/admin/users/{user.user_id}/usage", headers=admin.headers)
+    assert view.status_code == 200
+    body = view.json()
+    assert body["monthly_char_limit"] == 500
+    characters = body["sections"]["characters"]
+    assert (characters["used"], characters["reserved"]) == (0, 300)
+    assert characters["resets_at"].endswith("-01T00:00:00Z")

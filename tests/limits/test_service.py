@@ -119,10 +119,14 @@ async def test_refund_gives_the_characters_back(session: AsyncSession, settings:
 async def test_user_override_and_default_limit(session: AsyncSession, settings: Settings) -> None:
     user_id = await _user(session)
     assert (await service.summary(session, settings, user_id)).limit == settings.monthly_char_limit
-    await service.set_user_limit(session, settings, user_id, 10)
+    user = await session.get(User, user_id)
+    assert user is not None
+    user.monthly_char_limit = 10
+    await session.flush()
     with pytest.raises(QuotaExceeded):
         await _reserve(session, settings, user_id, 11)
-    await service.set_user_limit(session, settings, user_id, None)
+    user.monthly_char_limit = None
+    await session.flush()
     await _reserve(session, settings, user_id, 11)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newvisions.config.database import affected_rows
-from newvisions.models import GeneratedAudio
+from newvisions.models import GeneratedAudio, User
 
 
 class AudioRepository:
@@ -63,3 +63,9 @@ class AudioRepository:
             select(GeneratedAudio.id).where(GeneratedAudio.id.in_(ids))
         )
         return set(found)
+
+    async def existing_users(self, user_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these owners still have an account (for folders left by deleted ones)."""
+        if not user_ids:
+            return set()
+        return set(await self.session.scalars(select(User.id).where(User.id.in_(user_ids))))

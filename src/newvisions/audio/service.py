@@ -205,11 +205,12 @@ class PurgeReport:
 async def purge_expired(
     session: AsyncSession, settings: Settings, *, now: datetime | None = None
 ) -> PurgeReport:
-    """Delete expired memos (rows and files) and files that no row explains."""
+    """Delete expired memos (rows and files), the folders of deleted accounts, and files
+    that no row explains once they are older than the TTL."""
     now = _now(now)
     storage = storage_for(settings)
     repository = AudioRepository(session)
-    expired = 0
+    expired = orphans = 0
     while batch := await repository.expired(now, PURGE_BATCH):
         # Files first: if the transaction then fails, the rows are found again next time.
         for audio in batch:
@@ -217,6 +218,11 @@ async def purge_expired(
         expired += await repository.delete_ids([audio.id for audio in batch])
         if len(batch) < PURGE_BATCH:
             break
+
+    # A deleted account's rows went with it (ON DELETE CASCADE); its folder goes now.
+    folders = dict(storage.user_folders())
+    for owner in folders.keys() - await repository.existing_users(folders.keys()):
+        orphans += storage.remove_folder(folders[owner])
 
     ttl_cutoff = (now - timedelta(hours=settings.audio_ttl_hours)).timestamp()
     partial_cutoff = (now - PARTIAL_FILE_GRACE).timestamp()
@@ -227,7 +233,6 @@ async def purge_expired(
         < (partial_cutoff if stored.relative.endswith(".part") else ttl_cutoff)
     ]
     known = await repository.existing_ids({stored.audio_id for stored in candidates})
-    orphans = 0
     for stored in candidates:
         if stored.audio_id not in known or stored.relative.endswith(".part"):
             stored.path.unlink(missing_ok=True)

@@ -59,6 +59,26 @@ class AudioStorage:
             return False
         return True
 
+    def user_folders(self) -> Iterator[tuple[uuid.UUID, Path]]:
+        if not self.root.is_dir():
+            return
+        for folder in self.root.iterdir():
+            try:
+                owner = uuid.UUID(folder.name)
+            except ValueError:
+                continue
+            if folder.is_dir():
+                yield owner, folder
+
+    def remove_folder(self, folder: Path) -> int:
+        """Delete a user's folder and its files; returns how many files went."""
+        removed = 0
+        for path in folder.iterdir():
+            path.unlink(missing_ok=True)
+            removed += 1
+        folder.rmdir()
+        return removed
+
     def files(self) -> Iterator[StoredFile]:
         """Every file in storage (finished or partial) that is named after an audio id."""
         if not self.root.is_dir():

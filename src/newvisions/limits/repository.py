@@ -30,12 +30,6 @@ class QuotaRepository:
             return False, None
         return True, row.monthly_char_limit
 
-    async def set_limit_override(self, user_id: uuid.UUID, limit: int | None) -> bool:
-        result = await self.session.execute(
-            update(User).where(User.id == user_id).values(monthly_char_limit=limit)
-        )
-        return affected_rows(result) == 1
-
     async def ensure_counter(self, user_id: uuid.UUID, period: date) -> None:
         """Create the month's counter at zero unless it exists (safe under concurrency)."""
         values = {"user_id": user_id, "period": period, "used": 0, "reserved": 0}

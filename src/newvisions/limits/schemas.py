@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from newvisions.models import UsageStatus
 
@@ -37,11 +37,3 @@ class UsageSummary(BaseModel):
 
 class Usage(UsageSummary):
     recent: list[UsageEntryOut]
-
-
-class QuotaLimitUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    monthly_char_limit: int | None = Field(
-        ge=0, le=10_000_000, description="The user's own monthly limit; null = the default."
-    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from prometheus_client import Counter
@@ -17,8 +18,9 @@ from newvisions.limits.accounting import period_bounds, period_start
 from newvisions.limits.exceptions import QuotaExceeded, ReservationNotFound
 from newvisions.limits.repository import QuotaRepository
 from newvisions.limits.schemas import Usage, UsageEntryOut, UsageSummary
-from newvisions.models import UsageEntry, UsageStatus
+from newvisions.models import UsageEntry, UsageStatus, User
 from newvisions.users.exceptions import UserNotFound
+from newvisions.users.service import usage_section
 
 log = structlog.get_logger(__name__)
 
@@ -207,10 +209,18 @@ async def usage(
     )
 
 
-async def set_user_limit(
-    session: AsyncSession, settings: Settings, user_id: uuid.UUID, limit: int | None
-) -> UsageSummary:
-    if not await QuotaRepository(session).set_limit_override(user_id, limit):
-        raise UserNotFound()
-    log.info("quota.limit_changed", user_id=str(user_id), limit=limit)
-    return await summary(session, settings, user_id)
+@usage_section("characters")
+async def _admin_usage_section(session: AsyncSession, user: User) -> dict[str, Any]:
+    """This month's characters in the admin usage view (GET /api/admin/users/{id}/usage).
+
+    The limit is the view's own `monthly_char_limit` (null: NV_MONTHLY_CHAR_LIMIT).
+    """
+    period = period_start(datetime.now(UTC))
+    used, reserved = await QuotaRepository(session).counter(user.id, period)
+    start, resets_at = period_bounds(period)
+    return {
+        "used": used,
+        "reserved": reserved,
+        "period_start": start.isoformat().replace("+00:00", "Z"),
+        "resets_at": resets_at.isoformat().replace("+00:00", "Z"),
+    }
