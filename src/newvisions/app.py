@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 import structlog
 from fastapi import FastAPI
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from newvisions import __version__
 from newvisions.activation.router import router as activation_admin_router
+from newvisions.audio.router import router as audio_router
+from newvisions.audio.tasks import purge_expired_audio
 from newvisions.auth.router import router as auth_router
 from newvisions.auth.throttling import AuthLimits
 from newvisions.config.database import create_engine, create_sessionmaker
@@ -22,11 +25,14 @@ from newvisions.content.service import NoteWriter
 from newvisions.health.router import router as health_router
 from newvisions.health.service import database_check
 from newvisions.limits.rate_limiter import RateLimit, RateLimiter
+from newvisions.limits.router import router as limits_router
+from newvisions.limits.tasks import release_stale_reservations
 from newvisions.users.router import admin_router as users_admin_router
 from newvisions.users.router import router as users_router
 from newvisions.utils.errors import install_error_handlers
 from newvisions.utils.logging import configure_logging
 from newvisions.utils.metrics import MetricsMiddleware, metrics_endpoint
+from newvisions.utils.periodic import run_periodically
 from newvisions.utils.request_context import RequestContextMiddleware
 
 log = structlog.get_logger(__name__)
@@ -49,14 +55,36 @@ def create_app(
         rate_limiter = RateLimiter.from_url(settings.redis_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("app.started", environment=settings.environment.value, version=__version__)
         if note_writer.uses_remote_provider and not content_language.is_loaded():
             # Remote notes are language-checked; load the detector now, not on the first perform.
             content_language.warm_in_background()
+        sessionmaker = app.state.sessionmaker
+        background = [
+            asyncio.create_task(
+                run_periodically(
+                    "quota.release_stale",
+                    settings.quota_sweep_interval_seconds,
+                    lambda: release_stale_reservations(sessionmaker),
+                )
+            ),
+            asyncio.create_task(
+                run_periodically(
+                    "audio.purge",
+                    settings.audio_purge_interval_seconds,
+                    lambda: purge_expired_audio(sessionmaker, settings),
+                )
+            ),
+        ]
         try:
             yield
         finally:
+            for task in background:
+                task.cancel()
+            for task in background:
+                with suppress(asyncio.CancelledError):
+                    await task
             await note_writer.aclose()
             if owns_engine:
                 await engine.dispose()
@@ -96,6 +124,8 @@ def create_app(
         users_admin_router,
         activation_admin_router,
         thoughts_router,
+        limits_router,
+        audio_router,
     ):
         app.include_router(router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -12,6 +12,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import text
 
 from newvisions.activation.cli import app as codes_app
+from newvisions.audio.cli import app as audio_cli
 from newvisions.config.database import create_engine
 from newvisions.config.settings import get_settings
 from newvisions.content.cli import emulate_gemini
@@ -21,6 +22,7 @@ from newvisions.users.cli import first_run
 app = typer.Typer(help="New Visions backend.", no_args_is_help=True, add_completion=False)
 app.add_typer(codes_app, name="codes")
 app.add_typer(users_app, name="users")
+app.add_typer(audio_cli, name="audio")
 
 # Vendor emulators for development and tests; each module registers its own.
 emulate = typer.Typer(help="Run a vendor API emulator on this machine.", no_args_is_help=True)

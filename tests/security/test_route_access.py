@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -20,7 +21,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newvisions.models import ActivationCode, AuthSession, User
+from newvisions.models import ActivationCode, AuthSession, GeneratedAudio, User
 from tests.factories import LoggedIn, create_code, fresh_token, register_and_login
 from tests.security.openapi_walk import ExampleBuilder, Operation, operations
 
@@ -63,12 +64,31 @@ async def _activation_code(owner: Owner, _session: AsyncSession) -> str:
     return owner.activation_code
 
 
+async def _audio_id(owner: Owner, session: AsyncSession) -> str:
+    """A generated memo of the owner, titled with the owner's private memo name."""
+    now = datetime.now(UTC)
+    audio = GeneratedAudio(
+        user_id=uuid.UUID(owner.login.user_id),
+        path=f"{uuid.UUID(owner.login.user_id).hex}/{uuid.uuid4().hex}.m4a",
+        mime="audio/mp4",
+        duration_s=5.0,
+        size_bytes=1,
+        title=owner.note_name,
+        memo_date=now.date(),
+        expires_at=now + timedelta(hours=1),
+    )
+    session.add(audio)
+    await session.flush()
+    return str(audio.id)
+
+
 # Modules that add a route with a new path parameter add its kind here; the walk fails for a
 # parameter it does not know, so no route escapes it.
 RESOURCES: dict[str, Resource] = {
     "session_id": Resource(_session_id),
     "user_id": Resource(_user_id),
     "code": Resource(_activation_code),
+    "audio_id": Resource(_audio_id),
 }
 
 

@@ -59,7 +59,8 @@ async def test_monthly_limit_and_usage(client: AsyncClient, session: AsyncSessio
     assert body["user_id"] == user.user_id
     assert body["monthly_char_limit"] == 8000
     assert body["active_sessions"] == 1 and body["last_seen_at"] is not None
-    assert body["sections"] == {}
+    # One section per usage-tracking module (the monthly quota's: "characters").
+    assert body["sections"]["characters"]["used"] == 0
     negative = await client.put(
         f"/api/admin/users/{user.user_id}/monthly-limit",
         json={"monthly_char_limit": -1},
@@ -90,7 +91,7 @@ async def test_modules_add_their_usage_section(
     admin = await create_admin_and_login(client, session)
     user = await register_and_login(client, session)
     usage = await client.get(f"/api/admin/users/{user.user_id}/usage", headers=admin.headers)
-    assert usage.json()["sections"] == {"test_quota": {"used": 120, "limit": None}}
+    assert usage.json()["sections"]["test_quota"] == {"used": 120, "limit": None}
 
 
 async def test_deactivate_and_reactivate(client: AsyncClient, session: AsyncSession) -> None:

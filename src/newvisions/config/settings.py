@@ -31,6 +31,24 @@ class ThoughtProviderName(StrEnum):
     gemini = "gemini"
 
 
+class AudioFormat(StrEnum):
+    m4a = "m4a"
+    mp3 = "mp3"
+
+
+# What one character of text costs, per text-to-speech model, as the provider bills it.
+# ElevenLabs bills its Flash and Turbo models at half a credit per character.
+DEFAULT_TTS_COST_FACTORS: dict[str, float] = {
+    "eleven_flash_v2_5": 0.5,
+    "eleven_flash_v2": 0.5,
+    "eleven_turbo_v2_5": 0.5,
+    "eleven_turbo_v2": 0.5,
+    "eleven_multilingual_v2": 1.0,
+    "eleven_v3": 1.0,
+    "offline": 1.0,
+}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NV_",
@@ -133,6 +151,46 @@ class Settings(BaseSettings):
         default=5, ge=0, le=100, description="Activation codes the first start prints."
     )
 
+    monthly_char_limit: int = Field(
+        default=4000,
+        ge=0,
+        description="Characters a user may have spoken per calendar month (UTC), unless the "
+        "user has an override.",
+    )
+    tts_cost_factors: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_TTS_COST_FACTORS),
+        description="Billed characters per text character, by speech model (JSON object); "
+        "entries given here are merged over the built-in table.",
+    )
+    tts_default_cost_factor: float = Field(
+        default=1.0, gt=0, description="Cost factor of a speech model missing from the table."
+    )
+    quota_reservation_ttl_seconds: int = Field(
+        default=600,
+        ge=10,
+        description="A quota reservation neither committed nor refunded after this long "
+        "(a crashed perform) is released.",
+    )
+    quota_sweep_interval_seconds: int = Field(
+        default=60, ge=1, description="How often stale quota reservations are released."
+    )
+
+    audio_format: AudioFormat = Field(
+        default=AudioFormat.m4a, description="Container of generated memos: m4a (AAC) or mp3."
+    )
+    audio_ttl_hours: float = Field(
+        default=24, gt=0, description="Generated memos are deleted this long after creation."
+    )
+    audio_link_ttl_seconds: int = Field(
+        default=900, ge=10, description="Lifetime of a signed audio link (for <audio src>)."
+    )
+    audio_purge_interval_seconds: int = Field(
+        default=600, ge=1, description="How often expired generated memos are deleted."
+    )
+    audio_target_lufs: float = Field(
+        default=-16.0, ge=-40, le=-6, description="Integrated loudness of generated memos."
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -189,6 +247,17 @@ class Settings(BaseSettings):
                 f"must allow at most {MAX_LOGIN_ATTEMPTS_PER_HOUR} attempts in any hour"
             )
         return value
+
+    def cost_factor(self, model: str) -> float:
+        """Billed characters per character for a speech model (unknown models pay full)."""
+        return self.tts_cost_factors.get(model, self.tts_default_cost_factor)
+
+    @field_validator("tts_cost_factors", mode="after")
+    @classmethod
+    def _merge_cost_factors(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(factor <= 0 for factor in value.values()):
+            raise ValueError("every cost factor must be greater than 0")
+        return {**DEFAULT_TTS_COST_FACTORS, **value}
 
     @model_validator(mode="after")
     def _check_thought_settings(self) -> Self:

@@ -3,19 +3,26 @@
 from newvisions.models.activation_code import ActivationCode
 from newvisions.models.auth_session import AuthSession
 from newvisions.models.base import Base, TimestampMixin, utcnow
+from newvisions.models.generated_audio import GeneratedAudio
 from newvisions.models.last_note import LastNote
+from newvisions.models.monthly_usage import MonthlyUsage
 from newvisions.models.password_reset_code import PasswordResetCode
 from newvisions.models.refresh_token import RefreshToken
+from newvisions.models.usage_entry import UsageEntry, UsageStatus
 from newvisions.models.user import User, UserRole
 
 __all__ = [
     "ActivationCode",
     "AuthSession",
     "Base",
+    "GeneratedAudio",
     "LastNote",
+    "MonthlyUsage",
     "PasswordResetCode",
     "RefreshToken",
     "TimestampMixin",
+    "UsageEntry",
+    "UsageStatus",
     "User",
     "UserRole",
     "utcnow",

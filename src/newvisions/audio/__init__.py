@@ -1,0 +1,1 @@
+"""Voice-memo rendering and the private, expiring storage of generated audio."""
