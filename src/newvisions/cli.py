@@ -16,17 +16,21 @@ from newvisions.audio.cli import app as audio_cli
 from newvisions.config.database import create_engine
 from newvisions.config.settings import get_settings
 from newvisions.content.cli import emulate_gemini
+from newvisions.emulators.cli import elevenlabs as emulate_elevenlabs
 from newvisions.users.cli import app as users_app
 from newvisions.users.cli import first_run
+from newvisions.voice_cloning.cli import sweep
 
 app = typer.Typer(help="New Visions backend.", no_args_is_help=True, add_completion=False)
 app.add_typer(codes_app, name="codes")
 app.add_typer(users_app, name="users")
 app.add_typer(audio_cli, name="audio")
+app.command("sweep")(sweep)
 
 # Vendor emulators for development and tests; each module registers its own.
 emulate = typer.Typer(help="Run a vendor API emulator on this machine.", no_args_is_help=True)
 emulate.command("gemini")(emulate_gemini)
+emulate.command("elevenlabs")(emulate_elevenlabs)
 app.add_typer(emulate, name="emulate")
 
 
