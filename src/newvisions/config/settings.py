@@ -360,6 +360,10 @@ class Settings(BaseSettings):
                 )
         elif self.jwt_secret is None:
             self.jwt_secret = SecretStr(_local_secret(self.data_dir))
+        if self.voice_provider is VoiceProviderName.elevenlabs and not (
+            self.elevenlabs_api_key and self.elevenlabs_api_key.get_secret_value()
+        ):
+            raise ValueError("NV_VOICE_PROVIDER=elevenlabs needs NV_ELEVENLABS_API_KEY")
         return self
 
     def public_view(self) -> dict[str, object]:
