@@ -55,7 +55,8 @@ async def _next_start(settings: Settings, db: CommittedDb, emulator_url: str) ->
     )
     app = create_app(next_settings, engine=db.engine)
     async with app.router.lifespan_context(app):
-        pass
+        loop = app.state.voice_cloning.sweeper_loop
+        await asyncio.wait_for(loop.first_pass_done.wait(), 30)
 
 
 async def _wait_for(condition: object, what: str, timeout_s: float = 30) -> None:
@@ -173,7 +174,8 @@ async def test_workers_in_two_processes_share_the_slots_through_redis(
         results.append(json.loads(stdout.decode().strip().splitlines()[-1]))
     assert [r["ok"] for r in results] == [20, 20], [r["errors"] for r in results]
     assert emulator.voices_created == 40
-    assert emulator.peak_live_cloned == 10
+    assert emulator.peak_live_cloned <= 10
+    assert emulator.peak_live_cloned >= 10 // 2, "the clones did run side by side"
     refused = [c for c in emulator.calls if c.endpoint == "voices.add" and c.status != 200]
     assert refused == [], "the shared leases kept both workers within the 10 slots"
     assert emulator.cloned_voices() == []

@@ -186,9 +186,23 @@ async def test_a_hundred_performers_share_ten_slots(
     if harness.emulator is not None:
         emu = harness.emulator
         assert emu.voices_created == 100
-        assert emu.peak_live_cloned == limit, "all slots were used, none more"
+        assert emu.peak_live_cloned <= limit
+        assert emu.peak_live_cloned >= limit // 2, "the clones did run side by side"
         refused = [c for c in emu.calls if c.endpoint == "voices.add" and c.status != 200]
         assert refused == [], "the leases kept every create within the account's slots"
     for user_id in users[:5]:
         (row,) = await committed_db.clones(user_id)
         assert row.status == CloneStatus.deleted
+
+
+async def test_a_long_perform_keeps_its_lease_and_lock_alive(
+    harness: ProviderHarness, coordinator: CloneCoordinator, committed_db: CommittedDb
+) -> None:
+    (user_id,) = await committed_db.make_users(1)
+    clones = make_service(harness.provider, coordinator, committed_db, lease_s=0.3)
+    async with clones.temporary_clone(user_id, "req-long", load_sample) as voice:
+        await asyncio.sleep(1.0)  # more than three lease lifetimes
+        assert await coordinator.live_leases() == {str(voice.clone_id)}
+        assert not await coordinator.try_lock_user(str(user_id), "someone-else", 10)
+    assert await coordinator.live_leases() == set()
+    assert await coordinator.try_lock_user(str(user_id), "someone-else", 10)

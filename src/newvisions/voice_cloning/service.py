@@ -71,6 +71,15 @@ class ClonePolicy:
         )
 
 
+@dataclass(slots=True)
+class _Held:
+    """What one perform holds in the coordinator (renewed by its heartbeat)."""
+
+    user_key: str
+    token: str
+    lease_id: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class TemporaryVoice:
     """A provider voice that exists only inside `temporary_clone`."""
@@ -184,6 +193,8 @@ class CloneService:
             deadline,
             waited_from,
         )
+        held = _Held(user_key=user_key, token=token)
+        heartbeat = asyncio.create_task(self._keep_alive(held))
         try:
             sample = await load_sample(user_id)
             clone_id = uuid.uuid4()
@@ -196,17 +207,17 @@ class CloneService:
                 )
 
             await self._wait(take_slot, deadline, waited_from)
+            held.lease_id = lease_id
             metrics.SLOT_WAIT.labels("ok").observe(time.monotonic() - waited_from)
-            heartbeat = asyncio.create_task(self._keep_alive(lease_id, user_key, token))
             try:
                 async with self._clone(clone_id, user_id, request_id, sample, deadline) as voice:
                     yield voice
             finally:
-                heartbeat.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await heartbeat
                 await self._quietly(self.coordinator.release_slot(lease_id), "release_slot")
         finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
             await self._quietly(self.coordinator.unlock_user(user_key, token), "unlock_user")
 
     # ------------------------------------------------------------------ one clone's life
@@ -351,20 +362,23 @@ class CloneService:
                 raise VoiceSlotsBusy(headers={"Retry-After": str(DEFAULT_RETRY_AFTER_S)})
             await self.coordinator.wait_for_release(min(remaining, 1.0))
 
-    async def _keep_alive(self, lease_id: str, user_key: str, token: str) -> None:
-        """Renew the lease and the user lock while the clone lives."""
-        interval = self.policy.lease_s / 3
+    async def _keep_alive(self, held: _Held) -> None:
+        """Renew the user lock (and the slot lease, once taken) while the perform runs."""
+        ttl = self.policy.lease_s
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(ttl / 3)
             try:
-                renewed = await self.coordinator.renew(
-                    lease_id, user_key, token, self.policy.lease_s
-                )
+                if held.lease_id is None:
+                    renewed = await self.coordinator.try_lock_user(held.user_key, held.token, ttl)
+                else:
+                    renewed = await self.coordinator.renew(
+                        held.lease_id, held.user_key, held.token, ttl
+                    )
             except Exception as exc:
-                log.warning("voice_clone.lease_renew_failed", lease_id=lease_id, error=str(exc))
+                log.warning("voice_clone.lease_renew_failed", error=_error_text(exc))
                 continue
             if not renewed:
-                log.warning("voice_clone.lease_lost", lease_id=lease_id)
+                log.warning("voice_clone.lease_lost", lease_id=held.lease_id)
 
     async def _ledger(self, change: Callable[[CloneLedgerRepository], Awaitable[object]]) -> None:
         """One short transaction on the ledger, committed before the caller goes on."""

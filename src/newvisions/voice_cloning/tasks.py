@@ -39,6 +39,7 @@ class SweeperLoop:
         self._token = uuid.uuid4().hex
         self._lead_ttl_s = max(MIN_LEADERSHIP_S, interval_s * 3)
         self._task: asyncio.Task[None] | None = None
+        self.first_pass_done = asyncio.Event()
 
     async def run_once(self) -> SweepReport | None:
         """Sweep if this worker is (or becomes) the leader; None when another one leads."""
@@ -53,15 +54,15 @@ class SweeperLoop:
             log.exception("voice_clone.sweep_failed")
 
     async def _forever(self) -> None:
-        while True:
+        await self._safe_pass()  # leftovers of a previous run, right at start
+        self.first_pass_done.set()
+        while self._interval_s > 0:
             await asyncio.sleep(self._interval_s)
             await self._safe_pass()
 
     async def start(self) -> None:
-        """The startup sweep (leftovers of a previous run), then the periodic task."""
-        await self._safe_pass()
-        if self._interval_s > 0:
-            self._task = asyncio.create_task(self._forever(), name="voice-clone-sweeper")
+        """Start sweeping in the background: a slow provider must not hold up the start."""
+        self._task = asyncio.create_task(self._forever(), name="voice-clone-sweeper")
 
     async def stop(self) -> None:
         if self._task is not None:

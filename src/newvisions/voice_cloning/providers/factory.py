@@ -19,7 +19,7 @@ def build_voice_provider(settings: Settings) -> VoiceProvider | None:
     """
     if settings.voice_provider is VoiceProviderName.elevenlabs:
         return ElevenLabsVoiceProvider.from_settings(settings)
-    log.warning("voice_provider.not_available", provider=settings.voice_provider.value)
+    log.info("voice_provider.not_available", provider=settings.voice_provider.value)
     return None
 
 
