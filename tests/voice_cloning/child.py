@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from newvisions.config.database import create_engine, create_sessionmaker
 from newvisions.config.settings import Environment, Settings
 from newvisions.emulators.elevenlabs import render_audio
+from newvisions.utils.logging import configure_logging
 from newvisions.voice_cloning.coordination import (
     CloneCoordinator,
     InProcessCoordinator,
@@ -126,6 +127,7 @@ def main() -> None:
     parser.add_argument("--prefix", default="")
     parser.add_argument("--start-at", type=float, default=0.0)
     args = parser.parse_args()
+    configure_logging(json_logs=False, level="WARNING")  # logs to stderr; stdout is for results
     asyncio.run(crash(args) if args.mode == "crash" else load(args))
 
 
