@@ -128,7 +128,7 @@ async def test_newvisions_sweep_cleans_old_leftovers(
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()[-2000:]
-    report = json.loads(stdout.decode()[stdout.decode().index("{") :])
+    report = json.loads(stdout)
     assert report["rows_closed"] == 1 and report["voices_deleted"] == 1
     assert emulator.cloned_voices() == []
     (row,) = await committed_db.clones(user_id)

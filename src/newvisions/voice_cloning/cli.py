@@ -10,6 +10,7 @@ import typer
 
 from newvisions.config.database import create_engine, create_sessionmaker
 from newvisions.config.settings import get_settings
+from newvisions.utils.logging import configure_logging
 from newvisions.voice_cloning.dependencies import VoiceCloning
 from newvisions.voice_cloning.sweeper import SweepReport
 
@@ -24,6 +25,7 @@ def sweep() -> None:
 
 async def _sweep() -> SweepReport:
     settings = get_settings()
+    configure_logging(json_logs=settings.json_logs, level=settings.log_level)  # to stderr
     engine = create_engine(settings)
     voice = VoiceCloning.build(settings, create_sessionmaker(engine))
     try:
