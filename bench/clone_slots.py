@@ -186,11 +186,14 @@ def main() -> None:
     os.environ.pop("NV_DATABASE_URL", None)
 
     from alembic import command
+    from tests.loopback import BackgroundServer
 
     from newvisions.cli import alembic_config
-    from newvisions.emulators.elevenlabs import ElevenLabsEmulator, EmulatorConfig
-    from newvisions.emulators.server import BackgroundServer
     from newvisions.utils.logging import configure_logging
+    from newvisions.voice_cloning.providers.elevenlabs_emulator import (
+        ElevenLabsEmulator,
+        EmulatorConfig,
+    )
 
     configure_logging(json_logs=False, level="WARNING")
 

@@ -16,10 +16,9 @@ from newvisions.audio.cli import app as audio_cli
 from newvisions.config.database import create_engine
 from newvisions.config.settings import get_settings
 from newvisions.content.cli import emulate_gemini
-from newvisions.emulators.cli import elevenlabs as emulate_elevenlabs
 from newvisions.users.cli import app as users_app
 from newvisions.users.cli import first_run
-from newvisions.voice_cloning.cli import sweep
+from newvisions.voice_cloning.cli import emulate_elevenlabs, sweep
 
 app = typer.Typer(help="New Visions backend.", no_args_is_help=True, add_completion=False)
 app.add_typer(codes_app, name="codes")

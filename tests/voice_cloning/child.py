@@ -20,7 +20,6 @@ from pydantic import SecretStr
 
 from newvisions.config.database import create_engine, create_sessionmaker
 from newvisions.config.settings import Environment, Settings
-from newvisions.emulators.elevenlabs import render_audio
 from newvisions.utils.logging import configure_logging
 from newvisions.voice_cloning.coordination import (
     CloneCoordinator,
@@ -29,6 +28,7 @@ from newvisions.voice_cloning.coordination import (
 )
 from newvisions.voice_cloning.providers.base import SpeechRequest, VoiceSample
 from newvisions.voice_cloning.providers.elevenlabs import ElevenLabsVoiceProvider
+from newvisions.voice_cloning.providers.elevenlabs_emulator import render_audio
 from newvisions.voice_cloning.service import ClonePolicy, CloneService
 
 RECORDING = render_audio("a recording of the performer", "mp3_44100_128")[0]

@@ -22,8 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from newvisions.cli import alembic_config
 from newvisions.config.database import create_engine, create_sessionmaker
 from newvisions.config.settings import Settings
-from newvisions.emulators.elevenlabs import ElevenLabsEmulator, EmulatorConfig, render_audio
-from newvisions.emulators.server import BackgroundServer
 from newvisions.models import User, VoiceClone
 from newvisions.voice_cloning.coordination import (
     CloneCoordinator,
@@ -36,9 +34,15 @@ from newvisions.voice_cloning.providers.base import (
     VoiceSample,
 )
 from newvisions.voice_cloning.providers.elevenlabs import ElevenLabsVoiceProvider
+from newvisions.voice_cloning.providers.elevenlabs_emulator import (
+    ElevenLabsEmulator,
+    EmulatorConfig,
+    render_audio,
+)
 from newvisions.voice_cloning.service import ClonePolicy, CloneService
 from newvisions.voice_cloning.sweeper import CloneSweeper
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.loopback import BackgroundServer
 
 API_KEY = "test-key"
 EMULATOR_VOICE_LIMIT = 10

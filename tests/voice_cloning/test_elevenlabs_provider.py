@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from structlog.testing import capture_logs
 
-from newvisions.emulators.elevenlabs import ElevenLabsEmulator, Fault, StoredVoice
 from newvisions.voice_cloning.exceptions import (
     ProviderQuotaExceeded,
     VoiceLimitReached,
@@ -14,6 +13,11 @@ from newvisions.voice_cloning.exceptions import (
 )
 from newvisions.voice_cloning.providers.base import SpeechRequest
 from newvisions.voice_cloning.providers.elevenlabs import ElevenLabsVoiceProvider
+from newvisions.voice_cloning.providers.elevenlabs_emulator import (
+    ElevenLabsEmulator,
+    Fault,
+    StoredVoice,
+)
 from tests.voice_cloning.conftest import EmulatorServer, load_sample, make_elevenlabs
 
 REQUEST = SpeechRequest(

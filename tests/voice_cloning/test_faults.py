@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from newvisions.emulators.elevenlabs import ElevenLabsEmulator, Fault
 from newvisions.models import CloneStatus
 from newvisions.utils.errors import AppError
 from newvisions.voice_cloning.coordination import InProcessCoordinator
 from newvisions.voice_cloning.exceptions import VoiceProviderUnavailable
 from newvisions.voice_cloning.providers.base import SpeechRequest
 from newvisions.voice_cloning.providers.elevenlabs import ElevenLabsVoiceProvider
+from newvisions.voice_cloning.providers.elevenlabs_emulator import ElevenLabsEmulator, Fault
 from tests.voice_cloning.conftest import CommittedDb, load_sample, make_service, make_sweeper
 
 REQUEST = SpeechRequest(

@@ -17,8 +17,8 @@ from pydantic import SecretStr
 
 from newvisions.app import create_app
 from newvisions.config.settings import Settings, VoiceProviderName
-from newvisions.emulators.elevenlabs import ElevenLabsEmulator, Fault
 from newvisions.models import CloneStatus
+from newvisions.voice_cloning.providers.elevenlabs_emulator import ElevenLabsEmulator, Fault
 from tests.conftest import TEST_REDIS_URL
 from tests.voice_cloning.conftest import (
     API_KEY,

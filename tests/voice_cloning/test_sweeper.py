@@ -7,11 +7,15 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from newvisions.emulators.elevenlabs import ElevenLabsEmulator, Fault, StoredVoice
 from newvisions.models import CloneStatus, User, VoiceClone
 from newvisions.models.base import utcnow
 from newvisions.voice_cloning.coordination import CloneCoordinator, InProcessCoordinator
 from newvisions.voice_cloning.providers.elevenlabs import ElevenLabsVoiceProvider
+from newvisions.voice_cloning.providers.elevenlabs_emulator import (
+    ElevenLabsEmulator,
+    Fault,
+    StoredVoice,
+)
 from newvisions.voice_cloning.tasks import SweeperLoop
 from tests.voice_cloning.conftest import CommittedDb, make_sweeper
 

@@ -19,13 +19,13 @@ from typer.testing import CliRunner
 from newvisions.app import create_app
 from newvisions.cli import app as cli
 from newvisions.config.settings import Settings, VoiceProviderName
-from newvisions.emulators.elevenlabs import ElevenLabsEmulator, StoredVoice
 from newvisions.models import CloneStatus, VoiceClone
 from newvisions.models.base import utcnow
 from newvisions.voice_cloning.coordination import InProcessCoordinator, RedisCoordinator
 from newvisions.voice_cloning.dependencies import VoiceCloning, get_clone_service
 from newvisions.voice_cloning.exceptions import VoiceProviderUnavailable
 from newvisions.voice_cloning.providers.elevenlabs import ElevenLabsVoiceProvider
+from newvisions.voice_cloning.providers.elevenlabs_emulator import ElevenLabsEmulator, StoredVoice
 from tests.voice_cloning.conftest import API_KEY, CommittedDb, EmulatorServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

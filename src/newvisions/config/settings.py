@@ -360,6 +360,10 @@ class Settings(BaseSettings):
                 )
         elif self.jwt_secret is None:
             self.jwt_secret = SecretStr(_local_secret(self.data_dir))
+        return self
+
+    @model_validator(mode="after")
+    def _check_voice_settings(self) -> Self:
         if self.voice_provider is VoiceProviderName.elevenlabs and not (
             self.elevenlabs_api_key and self.elevenlabs_api_key.get_secret_value()
         ):

@@ -1,4 +1,4 @@
-"""`newvisions sweep`: one sweeper pass from the command line."""
+"""Voice-cloning commands: `newvisions sweep` and `newvisions emulate elevenlabs`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import json
 from dataclasses import asdict
 
 import typer
+import uvicorn
 
 from newvisions.config.database import create_engine, create_sessionmaker
 from newvisions.config.settings import get_settings
 from newvisions.utils.logging import configure_logging
 from newvisions.voice_cloning.dependencies import VoiceCloning
+from newvisions.voice_cloning.providers.elevenlabs_emulator import (
+    ElevenLabsEmulator,
+    EmulatorConfig,
+)
 from newvisions.voice_cloning.sweeper import SweepReport
 
 
@@ -38,3 +43,27 @@ async def _sweep() -> SweepReport:
     finally:
         await voice.aclose()
         await engine.dispose()
+
+
+def emulate_elevenlabs(
+    host: str = typer.Option("127.0.0.1", help="Address to bind."),
+    port: int = typer.Option(8765, help="Port to listen on."),
+    voice_limit: int = typer.Option(10, help="Cloned-voice slots of the emulated account."),
+    api_key: str = typer.Option("test-key", help="The xi-api-key the emulator accepts."),
+    create_latency: float = typer.Option(0.0, help="Seconds every voice creation takes."),
+    tts_latency: float = typer.Option(0.0, help="Seconds before speech starts streaming."),
+) -> None:
+    """Serve the ElevenLabs emulator (voices, subscription, text-to-speech).
+
+    Point NV_ELEVENLABS_BASE_URL at it; inject faults with POST /_emulator/faults/{endpoint};
+    GET /_emulator/state shows every call and the peak number of live cloned voices.
+    """
+    config = EmulatorConfig(
+        api_keys=frozenset({api_key}),
+        voice_limit=voice_limit,
+        latency_s={"voices.add": create_latency, "tts": tts_latency},
+    )
+    typer.echo(f"ElevenLabs emulator on http://{host}:{port} (key: {api_key})")
+    uvicorn.run(
+        ElevenLabsEmulator(config).app, host=host, port=port, log_config=None, access_log=False
+    )

@@ -1,4 +1,4 @@
-"""Serve an ASGI app with uvicorn on a loopback socket in a background thread.
+"""Serve an ASGI app (a vendor emulator) with uvicorn on a loopback socket in a thread.
 
 Fault and timeout behaviour needs a real socket: an in-process ASGI transport buffers the whole
 response and ignores client timeouts, so a hang would never look like a hang.

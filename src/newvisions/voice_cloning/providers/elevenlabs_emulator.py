@@ -754,5 +754,5 @@ def render_audio(text: str, output_format: str) -> tuple[bytes, str]:
 
 
 def create_app(config: EmulatorConfig | None = None) -> FastAPI:
-    """ASGI factory (`uvicorn newvisions.emulators.elevenlabs:create_app --factory`)."""
+    """ASGI factory, for `uvicorn --factory` (`newvisions emulate elevenlabs` is simpler)."""
     return ElevenLabsEmulator(config).app

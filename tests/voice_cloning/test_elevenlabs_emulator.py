@@ -19,7 +19,11 @@ from elevenlabs.types import (
     Voice,
 )
 
-from newvisions.emulators.elevenlabs import OUTPUT_FORMATS, ElevenLabsEmulator, render_audio
+from newvisions.voice_cloning.providers.elevenlabs_emulator import (
+    OUTPUT_FORMATS,
+    ElevenLabsEmulator,
+    render_audio,
+)
 from tests.voice_cloning.conftest import API_KEY, RECORDING, EmulatorServer
 
 NO_RETRIES = {"max_retries": 0}
