@@ -12,11 +12,14 @@ import uuid
 
 import numpy as np
 import pytest
+from prometheus_client import REGISTRY
+from structlog.testing import capture_logs
 
 from newvisions.models import CloneStatus
 from newvisions.voice_cloning.coordination import CloneCoordinator, InProcessCoordinator
 from newvisions.voice_cloning.exceptions import VoiceRecordingMissing, VoiceSlotsBusy
 from newvisions.voice_cloning.providers.base import SpeechRequest, VoiceSample
+from newvisions.voice_cloning.service import TemporaryVoice
 from tests.voice_cloning.conftest import (
     CommittedDb,
     ProviderHarness,
@@ -38,19 +41,14 @@ async def test_a_clone_lives_only_inside_the_block(
 ) -> None:
     (user_id,) = await committed_db.make_users(1)
     clones = make_service(harness.provider, coordinator, committed_db)
+    provider = harness.provider.name
+    before = _metric_values(provider)
 
-    async with clones.temporary_clone(user_id, "req-1", load_sample) as voice:
-        assert await harness.our_voices() == [f"nv-{voice.clone_id}"]
-        assert await committed_db.voice_clone_id(user_id) == voice.voice_id
-        (row,) = await committed_db.clones(user_id)
-        assert (row.status, row.provider_voice_id, row.request_id) == (
-            CloneStatus.active,
-            voice.voice_id,
-            "req-1",
-        )
-        assert await coordinator.live_leases() == {str(voice.clone_id)}
-        speech = await voice.synthesize(REQUEST)
-        assert voice.source == harness.provider.name
+    with capture_logs() as logs:
+        async with clones.temporary_clone(user_id, "req-1", load_sample) as voice:
+            assert _metric("nv_voice_clones_live", provider=provider) == before["live"] + 1
+            await _inside_checks(harness, coordinator, committed_db, user_id, voice)
+            speech = await voice.synthesize(REQUEST)
 
     assert speech.samples.dtype == np.float32 and speech.duration_s > 0.5
     assert await harness.our_voices() == []
@@ -60,6 +58,53 @@ async def test_a_clone_lives_only_inside_the_block(
     assert row.deleted_at is not None and row.active_at is not None
     assert row.last_error is None and row.attempts == 1
     assert await coordinator.live_leases() == set()
+
+    after = _metric_values(provider)
+    assert after["created"] == before["created"] + 1
+    assert after["deleted"] == before["deleted"] + 1
+    assert after["lifetimes"] == before["lifetimes"] + 1
+    assert after["waits"] == before["waits"] + 1
+    assert after["live"] == before["live"]
+    (line,) = [e for e in logs if e["event"] == "voice_clone.finished"]
+    assert line["user_id"] == str(user_id) and line["request_id"] == "req-1"
+    assert line["clone_created_at"] < line["clone_deleted_at"]
+    assert line["latency_ms"] > 0 and line["outcome"] == "ok"
+
+
+def _metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def _metric_values(provider: str) -> dict[str, float]:
+    return {
+        "created": _metric("nv_voice_clone_creates_total", provider=provider, outcome="ok"),
+        "deleted": _metric(
+            "nv_voice_clone_deletes_total", provider=provider, by="workflow", outcome="ok"
+        ),
+        "lifetimes": _metric("nv_voice_clone_lifetime_seconds_count", provider=provider),
+        "waits": _metric("nv_voice_clone_slot_wait_seconds_count", outcome="ok"),
+        "live": _metric("nv_voice_clones_live", provider=provider),
+    }
+
+
+async def _inside_checks(
+    harness: ProviderHarness,
+    coordinator: CloneCoordinator,
+    committed_db: CommittedDb,
+    user_id: uuid.UUID,
+    voice: TemporaryVoice,
+) -> None:
+    """While the block runs: one voice, mirrored on the user, an active row, a live lease."""
+    assert await harness.our_voices() == [f"nv-{voice.clone_id}"]
+    assert await committed_db.voice_clone_id(user_id) == voice.voice_id
+    (row,) = await committed_db.clones(user_id)
+    assert (row.status, row.provider_voice_id, row.request_id) == (
+        CloneStatus.active,
+        voice.voice_id,
+        "req-1",
+    )
+    assert await coordinator.live_leases() == {str(voice.clone_id)}
+    assert voice.source == harness.provider.name
 
 
 async def test_an_error_in_the_block_still_deletes_the_clone(
@@ -206,3 +251,15 @@ async def test_a_long_perform_keeps_its_lease_and_lock_alive(
         assert not await coordinator.try_lock_user(str(user_id), "someone-else", 10)
     assert await coordinator.live_leases() == set()
     assert await coordinator.try_lock_user(str(user_id), "someone-else", 10)
+
+
+async def test_a_perform_waiting_on_its_own_previous_one_is_told_so(
+    harness: ProviderHarness, committed_db: CommittedDb
+) -> None:
+    (user_id,) = await committed_db.make_users(1)
+    clones = make_service(harness.provider, InProcessCoordinator(), committed_db, slot_wait_s=0.2)
+    async with clones.temporary_clone(user_id, "first", load_sample):
+        with pytest.raises(VoiceSlotsBusy, match="previous perform is still running") as busy:
+            async with clones.temporary_clone(user_id, "second", load_sample):
+                pass  # pragma: no cover - never entered
+    assert busy.value.headers["Retry-After"].isdigit()

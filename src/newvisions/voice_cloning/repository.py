@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newvisions.config.database import affected_rows
@@ -23,9 +23,6 @@ class CloneLedgerRepository:
     async def add(self, clone: VoiceClone) -> None:
         self.session.add(clone)
         await self.session.flush()
-
-    async def get(self, clone_id: uuid.UUID) -> VoiceClone | None:
-        return await self.session.get(VoiceClone, clone_id)
 
     async def for_user(self, user_id: uuid.UUID) -> Sequence[VoiceClone]:
         result = await self.session.execute(
@@ -62,9 +59,6 @@ class CloneLedgerRepository:
 
     async def mark_deleting(self, clone_id: uuid.UUID) -> None:
         await self._transition(clone_id, status=CloneStatus.deleting)
-
-    async def record_error(self, clone_id: uuid.UUID, error: str) -> None:
-        await self._transition(clone_id, last_error=error[:MAX_ERROR_LENGTH])
 
     async def mark_deleted(
         self, clone_id: uuid.UUID, voice_ids: Collection[str], *, error: str | None = None
@@ -115,12 +109,6 @@ class CloneLedgerRepository:
             .values(voice_clone_id=None)
         )
         return affected_rows(result)
-
-    async def count_by_status(self) -> dict[str, int]:
-        result = await self.session.execute(
-            select(VoiceClone.status, func.count()).group_by(VoiceClone.status)
-        )
-        return {str(status): int(count) for status, count in result.all()}
 
     async def _transition(self, clone_id: uuid.UUID, **values: object) -> bool:
         """Update a row that is still unfinished; a closed row never comes back."""

@@ -192,6 +192,7 @@ class CloneService:
             lambda: self.coordinator.try_lock_user(user_key, token, self.policy.lease_s),
             deadline,
             waited_from,
+            busy_message="Your previous perform is still running. Please try again in a moment.",
         )
         held = _Held(user_key=user_key, token=token)
         heartbeat = asyncio.create_task(self._keep_alive(held))
@@ -352,14 +353,21 @@ class CloneService:
     # ------------------------------------------------------------------ plumbing
 
     async def _wait(
-        self, attempt: Callable[[], Awaitable[bool]], deadline: float, waited_from: float
+        self,
+        attempt: Callable[[], Awaitable[bool]],
+        deadline: float,
+        waited_from: float,
+        *,
+        busy_message: str | None = None,
     ) -> None:
         """Try `attempt` until it succeeds or the deadline passes (then 503 + Retry-After)."""
         while not await attempt():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 metrics.SLOT_WAIT.labels("busy").observe(time.monotonic() - waited_from)
-                raise VoiceSlotsBusy(headers={"Retry-After": str(DEFAULT_RETRY_AFTER_S)})
+                raise VoiceSlotsBusy(
+                    busy_message, headers={"Retry-After": str(DEFAULT_RETRY_AFTER_S)}
+                )
             await self.coordinator.wait_for_release(min(remaining, 1.0))
 
     async def _keep_alive(self, held: _Held) -> None:
@@ -391,7 +399,3 @@ class CloneService:
             await step
         except Exception as exc:
             log.exception("voice_clone.bookkeeping_failed", step=what, error=_error_text(exc))
-
-    async def ledger_for_user(self, user_id: uuid.UUID) -> list[VoiceClone]:
-        async with self._sessionmaker() as session:
-            return list(await CloneLedgerRepository(session).for_user(user_id))
