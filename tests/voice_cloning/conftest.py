@@ -9,10 +9,12 @@ database) and delete the rows they made.
 from __future__ import annotations
 
 import itertools
+import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -23,6 +25,7 @@ from newvisions.cli import alembic_config
 from newvisions.config.database import create_engine, create_sessionmaker
 from newvisions.config.settings import Settings
 from newvisions.models import User, VoiceClone
+from newvisions.utils.logging import configure_logging
 from newvisions.voice_cloning.coordination import (
     CloneCoordinator,
     InProcessCoordinator,
@@ -47,6 +50,33 @@ from tests.loopback import BackgroundServer
 API_KEY = "test-key"
 EMULATOR_VOICE_LIMIT = 10
 _user_numbers = itertools.count(1)
+
+
+# ---------------------------------------------------------------------- logs
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _logs_through_stdlib() -> None:
+    """structlog routed through `logging` (as the app does), so `caplog` sees every event."""
+    configure_logging(json_logs=False, level="INFO")
+
+
+LogEvents = Callable[[str], list[dict[str, Any]]]
+
+
+@pytest.fixture
+def log_events(caplog: pytest.LogCaptureFixture) -> LogEvents:
+    """`log_events("voice_clone.finished")`: those events, each with its `level`."""
+    caplog.set_level(logging.INFO)
+
+    def events(name: str) -> list[dict[str, Any]]:
+        return [
+            {**record.msg, "level": record.levelname.lower()}
+            for record in caplog.records
+            if isinstance(record.msg, dict) and record.msg.get("event") == name
+        ]
+
+    return events
 
 
 # ---------------------------------------------------------------------- the emulator

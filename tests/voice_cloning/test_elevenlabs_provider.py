@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from structlog.testing import capture_logs
 
 from newvisions.voice_cloning.exceptions import (
     ProviderQuotaExceeded,
@@ -18,7 +17,12 @@ from newvisions.voice_cloning.providers.elevenlabs_emulator import (
     Fault,
     StoredVoice,
 )
-from tests.voice_cloning.conftest import EmulatorServer, load_sample, make_elevenlabs
+from tests.voice_cloning.conftest import (
+    EmulatorServer,
+    LogEvents,
+    load_sample,
+    make_elevenlabs,
+)
 
 REQUEST = SpeechRequest(
     text="I dreamt of the queen of clubs last night.",
@@ -167,18 +171,17 @@ async def test_busy_then_free_succeeds(
 
 
 async def test_a_wrong_key_is_logged_as_an_error_and_answered_503(
-    emulator: ElevenLabsEmulator, emulator_server: EmulatorServer
+    emulator: ElevenLabsEmulator, emulator_server: EmulatorServer, log_events: LogEvents
 ) -> None:
     provider = make_elevenlabs(emulator_server.url, api_key="wrong")
     try:
-        with capture_logs() as logs, pytest.raises(VoiceProviderUnavailable) as caught:
+        with pytest.raises(VoiceProviderUnavailable) as caught:
             await provider.capacity()
     finally:
         await provider.aclose()
     assert caught.value.status_code == 503
-    assert {"event": "voice_provider.invalid_api_key", "log_level": "error"}.items() <= logs[
-        -1
-    ].items()
+    (logged,) = log_events("voice_provider.invalid_api_key")
+    assert logged["level"] == "error" and logged["http_status"] == 401
 
 
 async def test_synthesis_stalling_mid_stream_times_out(

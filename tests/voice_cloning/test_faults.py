@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from structlog.testing import capture_logs
 
 from newvisions.models import CloneStatus
 from newvisions.utils.errors import AppError
@@ -19,7 +18,13 @@ from newvisions.voice_cloning.exceptions import VoiceProviderUnavailable
 from newvisions.voice_cloning.providers.base import SpeechRequest
 from newvisions.voice_cloning.providers.elevenlabs import ElevenLabsVoiceProvider
 from newvisions.voice_cloning.providers.elevenlabs_emulator import ElevenLabsEmulator, Fault
-from tests.voice_cloning.conftest import CommittedDb, load_sample, make_service, make_sweeper
+from tests.voice_cloning.conftest import (
+    CommittedDb,
+    LogEvents,
+    load_sample,
+    make_service,
+    make_sweeper,
+)
 
 REQUEST = SpeechRequest(
     text="Funny, I dreamt of the number forty-two.",
@@ -114,6 +119,7 @@ async def test_faults_leave_no_voice_behind(
     emulator: ElevenLabsEmulator,
     elevenlabs: ElevenLabsVoiceProvider,
     committed_db: CommittedDb,
+    log_events: LogEvents,
 ) -> None:
     case = CASES[case_name]
     emulator.config.chunk_size = 2048
@@ -123,12 +129,11 @@ async def test_faults_leave_no_voice_behind(
     emulator.inject(case.endpoint, Fault(**case.fault))
 
     raised: Exception | None = None
-    with capture_logs() as logs:
-        try:
-            async with clones.temporary_clone(user_id, case_name, load_sample) as voice:
-                await voice.synthesize(REQUEST)
-        except AppError as exc:
-            raised = exc
+    try:
+        async with clones.temporary_clone(user_id, case_name, load_sample) as voice:
+            await voice.synthesize(REQUEST)
+    except AppError as exc:
+        raised = exc
     emulator.config.chunk_size = 4096
     if case.raises is None:
         assert raised is None, f"unexpected {raised!r}"
@@ -145,8 +150,8 @@ async def test_faults_leave_no_voice_behind(
     if case.status_before_sweep is CloneStatus.delete_failed:
         assert row.attempts == 1
         assert await committed_db.voice_clone_id(user_id) == row.provider_voice_id
-        warned = [e for e in logs if e["event"] == "voice_clone.delete_failed"]
-        assert warned and warned[0]["log_level"] == "warning"
+        (warned,) = log_events("voice_clone.delete_failed")
+        assert warned["level"] == "warning" and warned["voice_id"] == row.provider_voice_id
 
     # The provider recovers; the sweeper runs.
     emulator.clear_faults()
@@ -160,13 +165,14 @@ async def test_faults_leave_no_voice_behind(
     assert await committed_db.voice_clone_id(user_id) is None
     if case.status_before_sweep is CloneStatus.delete_failed:
         assert row.attempts == 2, "one failed delete, one by the sweeper"
-    finished = [e for e in logs if e["event"] == "voice_clone.finished"]
-    if row.provider_voice_id and finished:
-        (line,) = finished
-        assert {
-            "user_id",
-            "request_id",
-            "clone_created_at",
-            "clone_deleted_at",
-            "latency_ms",
-        } <= set(line)
+    # One audit line per clone: its life if it was created, its failure if not.
+    if raised is not None and case.endpoint == "voices.add":
+        (failed,) = log_events("voice_clone.create_failed")
+        assert failed["user_id"] == str(user_id) and failed["request_id"] == case_name
+        assert log_events("voice_clone.finished") == []
+    else:
+        (line,) = log_events("voice_clone.finished")
+        assert line["user_id"] == str(user_id) and line["request_id"] == case_name
+        assert line["latency_ms"] > 0 and line["clone_created_at"]
+        deleted_by_perform = case.status_before_sweep is not CloneStatus.delete_failed
+        assert (line["clone_deleted_at"] is not None) == deleted_by_perform

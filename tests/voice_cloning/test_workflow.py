@@ -13,7 +13,6 @@ import uuid
 import numpy as np
 import pytest
 from prometheus_client import REGISTRY
-from structlog.testing import capture_logs
 
 from newvisions.models import CloneStatus
 from newvisions.voice_cloning.coordination import CloneCoordinator, InProcessCoordinator
@@ -22,6 +21,7 @@ from newvisions.voice_cloning.providers.base import SpeechRequest, VoiceSample
 from newvisions.voice_cloning.service import TemporaryVoice
 from tests.voice_cloning.conftest import (
     CommittedDb,
+    LogEvents,
     ProviderHarness,
     load_sample,
     make_service,
@@ -37,18 +37,20 @@ REQUEST = SpeechRequest(
 
 
 async def test_a_clone_lives_only_inside_the_block(
-    harness: ProviderHarness, coordinator: CloneCoordinator, committed_db: CommittedDb
+    harness: ProviderHarness,
+    coordinator: CloneCoordinator,
+    committed_db: CommittedDb,
+    log_events: LogEvents,
 ) -> None:
     (user_id,) = await committed_db.make_users(1)
     clones = make_service(harness.provider, coordinator, committed_db)
     provider = harness.provider.name
     before = _metric_values(provider)
 
-    with capture_logs() as logs:
-        async with clones.temporary_clone(user_id, "req-1", load_sample) as voice:
-            assert _metric("nv_voice_clones_live", provider=provider) == before["live"] + 1
-            await _inside_checks(harness, coordinator, committed_db, user_id, voice)
-            speech = await voice.synthesize(REQUEST)
+    async with clones.temporary_clone(user_id, "req-1", load_sample) as voice:
+        assert _metric("nv_voice_clones_live", provider=provider) == before["live"] + 1
+        await _inside_checks(harness, coordinator, committed_db, user_id, voice)
+        speech = await voice.synthesize(REQUEST)
 
     assert speech.samples.dtype == np.float32 and speech.duration_s > 0.5
     assert await harness.our_voices() == []
@@ -65,7 +67,7 @@ async def test_a_clone_lives_only_inside_the_block(
     assert after["lifetimes"] == before["lifetimes"] + 1
     assert after["waits"] == before["waits"] + 1
     assert after["live"] == before["live"]
-    (line,) = [e for e in logs if e["event"] == "voice_clone.finished"]
+    (line,) = log_events("voice_clone.finished")
     assert line["user_id"] == str(user_id) and line["request_id"] == "req-1"
     assert line["clone_created_at"] < line["clone_deleted_at"]
     assert line["latency_ms"] > 0 and line["outcome"] == "ok"

@@ -18,12 +18,14 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from newvisions.config.settings import Settings
 
 REDIS_KEY_PREFIX = "nv:voice:"
 REDIS_POLL_S = 0.05  # how often a waiter looks again; spread by jitter
+REDIS_MAX_CONNECTIONS = 32  # many waiting performs share a few connections
+REDIS_TIMEOUT_S = 5.0  # for a connection from the pool, and for each reply
 
 
 class CloneCoordinator(Protocol):
@@ -215,7 +217,17 @@ class RedisCoordinator:
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = REDIS_KEY_PREFIX) -> RedisCoordinator:
-        return cls(Redis.from_url(url, decode_responses=True), prefix=prefix)
+        # A blocking pool: a burst of waiters queues for a connection (bounded by a timeout)
+        # instead of opening one connection each; every reply is bounded too.
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=REDIS_MAX_CONNECTIONS,
+            timeout=REDIS_TIMEOUT_S,
+            socket_timeout=REDIS_TIMEOUT_S,
+            socket_connect_timeout=REDIS_TIMEOUT_S,
+            decode_responses=True,
+        )
+        return cls(Redis(connection_pool=pool), prefix=prefix)
 
     @property
     def shared(self) -> bool:
@@ -260,6 +272,7 @@ class RedisCoordinator:
 
     async def aclose(self) -> None:
         await self._redis.aclose()
+        await self._redis.connection_pool.disconnect()
 
 
 def _ms(seconds: float) -> int:

@@ -28,7 +28,7 @@ from newvisions.config.settings import Settings
 from newvisions.models import CloneStatus, VoiceClone
 from newvisions.models.base import utcnow
 from newvisions.models.voice_clone import voice_name_for
-from newvisions.utils.errors import AppError
+from newvisions.utils.errors import AppError, ServiceUnavailable
 from newvisions.voice_cloning import metrics
 from newvisions.voice_cloning.coordination import CloneCoordinator
 from newvisions.voice_cloning.exceptions import (
@@ -361,7 +361,7 @@ class CloneService:
         busy_message: str | None = None,
     ) -> None:
         """Try `attempt` until it succeeds or the deadline passes (then 503 + Retry-After)."""
-        while not await attempt():
+        while not await self._coordinated(attempt):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 metrics.SLOT_WAIT.labels("busy").observe(time.monotonic() - waited_from)
@@ -369,6 +369,16 @@ class CloneService:
                     busy_message, headers={"Retry-After": str(DEFAULT_RETRY_AFTER_S)}
                 )
             await self.coordinator.wait_for_release(min(remaining, 1.0))
+
+    async def _coordinated(self, attempt: Callable[[], Awaitable[bool]]) -> bool:
+        """One attempt; a coordinator that cannot be reached (Redis down) is a clean 503."""
+        try:
+            return await attempt()
+        except AppError:
+            raise
+        except Exception as exc:
+            log.exception("voice_clone.coordination_failed", error=_error_text(exc))
+            raise ServiceUnavailable() from exc
 
     async def _keep_alive(self, held: _Held) -> None:
         """Renew the user lock (and the slot lease, once taken) while the perform runs."""
