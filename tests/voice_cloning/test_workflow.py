@@ -15,7 +15,12 @@ import pytest
 from prometheus_client import REGISTRY
 
 from newvisions.models import CloneStatus
-from newvisions.voice_cloning.coordination import CloneCoordinator, InProcessCoordinator
+from newvisions.utils.errors import ServiceUnavailable
+from newvisions.voice_cloning.coordination import (
+    CloneCoordinator,
+    InProcessCoordinator,
+    RedisCoordinator,
+)
 from newvisions.voice_cloning.exceptions import VoiceRecordingMissing, VoiceSlotsBusy
 from newvisions.voice_cloning.providers.base import SpeechRequest, VoiceSample
 from newvisions.voice_cloning.service import TemporaryVoice
@@ -265,3 +270,19 @@ async def test_a_perform_waiting_on_its_own_previous_one_is_told_so(
             async with clones.temporary_clone(user_id, "second", load_sample):
                 pass  # pragma: no cover - never entered
     assert busy.value.headers["Retry-After"].isdigit()
+
+
+async def test_unreachable_coordination_is_a_clean_503(
+    harness: ProviderHarness, committed_db: CommittedDb
+) -> None:
+    (user_id,) = await committed_db.make_users(1)
+    nowhere = RedisCoordinator.from_url("redis://127.0.0.1:1/0")  # nothing listens there
+    clones = make_service(harness.provider, nowhere, committed_db)
+    try:
+        with pytest.raises(ServiceUnavailable) as caught:
+            async with clones.temporary_clone(user_id, "req-x", load_sample):
+                pass  # pragma: no cover - never entered
+    finally:
+        await nowhere.aclose()
+    assert caught.value.status_code == 503
+    assert await committed_db.clones(user_id) == []
