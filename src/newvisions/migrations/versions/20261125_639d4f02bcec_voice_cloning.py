@@ -1,7 +1,7 @@
 """voice_cloning
 
 Revision ID: 639d4f02bcec
-Revises: 8f73585ded9f
+Revises: 119d02f44521
 Create Date: 2026-11-25 12:41:58.911586
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "639d4f02bcec"
-down_revision: str | None = "8f73585ded9f"
+down_revision: str | None = "119d02f44521"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
