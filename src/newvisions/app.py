@@ -34,6 +34,7 @@ from newvisions.utils.logging import configure_logging
 from newvisions.utils.metrics import MetricsMiddleware, metrics_endpoint
 from newvisions.utils.periodic import run_periodically
 from newvisions.utils.request_context import RequestContextMiddleware
+from newvisions.voice_cloning.dependencies import VoiceCloning
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +54,8 @@ def create_app(
     owns_limiter = rate_limiter is None and settings.rate_limits_enabled
     if owns_limiter:
         rate_limiter = RateLimiter.from_url(settings.redis_url)
+    sessionmaker = create_sessionmaker(engine)
+    voice_cloning = VoiceCloning.build(settings, sessionmaker)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,6 +80,8 @@ def create_app(
                 )
             ),
         ]
+        # The startup sweep removes temporary voices a previous run left behind.
+        await voice_cloning.start()
         try:
             yield
         finally:
@@ -85,6 +90,7 @@ def create_app(
             for task in background:
                 with suppress(asyncio.CancelledError):
                     await task
+            await voice_cloning.aclose()
             await note_writer.aclose()
             if owns_engine:
                 await engine.dispose()
@@ -100,7 +106,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.sessionmaker = sessionmaker
+    app.state.voice_cloning = voice_cloning
     app.state.note_writer = note_writer
     # Shared by every module that throttles requests; None when throttling is switched off.
     app.state.rate_limiter = rate_limiter if settings.rate_limits_enabled else None

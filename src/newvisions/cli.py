@@ -18,15 +18,18 @@ from newvisions.config.settings import get_settings
 from newvisions.content.cli import emulate_gemini
 from newvisions.users.cli import app as users_app
 from newvisions.users.cli import first_run
+from newvisions.voice_cloning.cli import emulate_elevenlabs, sweep
 
 app = typer.Typer(help="New Visions backend.", no_args_is_help=True, add_completion=False)
 app.add_typer(codes_app, name="codes")
 app.add_typer(users_app, name="users")
 app.add_typer(audio_cli, name="audio")
+app.command("sweep")(sweep)
 
 # Vendor emulators for development and tests; each module registers its own.
 emulate = typer.Typer(help="Run a vendor API emulator on this machine.", no_args_is_help=True)
 emulate.command("gemini")(emulate_gemini)
+emulate.command("elevenlabs")(emulate_elevenlabs)
 app.add_typer(emulate, name="emulate")
 
 

@@ -49,6 +49,11 @@ DEFAULT_TTS_COST_FACTORS: dict[str, float] = {
 }
 
 
+class VoiceProviderName(StrEnum):
+    offline = "offline"
+    elevenlabs = "elevenlabs"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NV_",
@@ -191,6 +196,65 @@ class Settings(BaseSettings):
         default=-16.0, ge=-40, le=-6, description="Integrated loudness of generated memos."
     )
 
+    voice_provider: VoiceProviderName = Field(
+        default=VoiceProviderName.offline,
+        description="Who clones and speaks: the offline engine or ElevenLabs.",
+    )
+    elevenlabs_api_key: SecretStr | None = Field(
+        default=None, description="ElevenLabs API key (needed when voice_provider=elevenlabs)."
+    )
+    elevenlabs_base_url: str | None = Field(
+        default=None,
+        description="ElevenLabs API address; empty means the public service (set it to the "
+        "emulator for local development).",
+    )
+    elevenlabs_model_id: str = Field(
+        default="eleven_flash_v2_5", description="ElevenLabs text-to-speech model."
+    )
+    elevenlabs_request_timeout_s: float = Field(
+        default=10.0, gt=0, description="Longest silence on one ElevenLabs connection."
+    )
+    elevenlabs_create_timeout_s: float = Field(
+        default=20.0, gt=0, description="Deadline of one voice-clone creation attempt."
+    )
+    elevenlabs_synthesis_timeout_s: float = Field(
+        default=20.0, gt=0, description="Deadline of one speech synthesis, audio complete."
+    )
+    elevenlabs_delete_timeout_s: float = Field(
+        default=10.0, gt=0, description="Deadline of one voice deletion or lookup."
+    )
+    elevenlabs_busy_retries: int = Field(
+        default=2,
+        ge=0,
+        description="Retries (with backoff) when ElevenLabs answers busy (429) or 5xx.",
+    )
+    voice_slot_reserve: int = Field(
+        default=0, ge=0, description="Provider voice slots the clone workflow leaves unused."
+    )
+    voice_slot_wait_s: float = Field(
+        default=15.0,
+        ge=0,
+        description="How long a perform waits for a free voice slot before 503 voice_slots_busy.",
+    )
+    voice_slot_lease_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Lifetime of a slot lease; renewed while the clone lives, so a dead worker "
+        "frees its slot after at most this long.",
+    )
+    voice_capacity_refresh_s: float = Field(
+        default=60.0, gt=0, description="How often the provider's free slot count is re-read."
+    )
+    voice_clone_stale_after_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Age after which the sweeper treats an unfinished clone without a live "
+        "lease as abandoned.",
+    )
+    voice_sweep_interval_s: float = Field(
+        default=60.0, ge=0, description="Period of the clone sweeper (0 = only at start)."
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -296,6 +360,14 @@ class Settings(BaseSettings):
                 )
         elif self.jwt_secret is None:
             self.jwt_secret = SecretStr(_local_secret(self.data_dir))
+        return self
+
+    @model_validator(mode="after")
+    def _check_voice_settings(self) -> Self:
+        if self.voice_provider is VoiceProviderName.elevenlabs and not (
+            self.elevenlabs_api_key and self.elevenlabs_api_key.get_secret_value()
+        ):
+            raise ValueError("NV_VOICE_PROVIDER=elevenlabs needs NV_ELEVENLABS_API_KEY")
         return self
 
     def public_view(self) -> dict[str, object]:

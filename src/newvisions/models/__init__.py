@@ -10,11 +10,13 @@ from newvisions.models.password_reset_code import PasswordResetCode
 from newvisions.models.refresh_token import RefreshToken
 from newvisions.models.usage_entry import UsageEntry, UsageStatus
 from newvisions.models.user import User, UserRole
+from newvisions.models.voice_clone import CloneStatus, VoiceClone
 
 __all__ = [
     "ActivationCode",
     "AuthSession",
     "Base",
+    "CloneStatus",
     "GeneratedAudio",
     "LastNote",
     "MonthlyUsage",
@@ -25,5 +27,6 @@ __all__ = [
     "UsageStatus",
     "User",
     "UserRole",
+    "VoiceClone",
     "utcnow",
 ]

@@ -1,0 +1,72 @@
+"""Background work of the clone workflow: the periodic sweeper, led by one worker at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+
+import structlog
+
+from newvisions.voice_cloning.coordination import CloneCoordinator
+from newvisions.voice_cloning.sweeper import CloneSweeper, SweepReport
+
+log = structlog.get_logger(__name__)
+
+SWEEPER_ROLE = "clone-sweeper"
+MIN_LEADERSHIP_S = 30.0
+
+
+class SweeperLoop:
+    """Runs the sweeper at start and then every `interval_s`, only while this worker leads.
+
+    Leadership is a key with an expiry in the coordinator (Redis `SET NX PX` across workers),
+    renewed on every pass; when the leader dies another worker takes over after the expiry.
+    """
+
+    def __init__(
+        self,
+        sweeper: CloneSweeper,
+        coordinator: CloneCoordinator,
+        *,
+        interval_s: float,
+        trust_leases: bool,
+    ) -> None:
+        self._sweeper = sweeper
+        self._coordinator = coordinator
+        self._interval_s = interval_s
+        self._trust_leases = trust_leases
+        self._token = uuid.uuid4().hex
+        self._lead_ttl_s = max(MIN_LEADERSHIP_S, interval_s * 3)
+        self._task: asyncio.Task[None] | None = None
+        self.first_pass_done = asyncio.Event()
+
+    async def run_once(self) -> SweepReport | None:
+        """Sweep if this worker is (or becomes) the leader; None when another one leads."""
+        if not await self._coordinator.try_lead(SWEEPER_ROLE, self._token, self._lead_ttl_s):
+            return None
+        return await self._sweeper.sweep(trust_leases=self._trust_leases)
+
+    async def _safe_pass(self) -> None:
+        try:
+            await self.run_once()
+        except Exception:
+            log.exception("voice_clone.sweep_failed")
+
+    async def _forever(self) -> None:
+        await self._safe_pass()  # leftovers of a previous run, right at start
+        self.first_pass_done.set()
+        while self._interval_s > 0:
+            await asyncio.sleep(self._interval_s)
+            await self._safe_pass()
+
+    async def start(self) -> None:
+        """Start sweeping in the background: a slow provider must not hold up the start."""
+        self._task = asyncio.create_task(self._forever(), name="voice-clone-sweeper")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
