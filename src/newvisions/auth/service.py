@@ -60,17 +60,15 @@ async def login(
     throttle: Throttle | None = None,
 ) -> tuple[User, TokenPair]:
     user = await UserRepository(session).by_login(login)
-    # Keyed by account id when it exists, so switching between username and email does
-    # not double the budget; unknown logins are counted too, under their own key.
-    account_key = f"user:{user.id}" if user else f"login:{login.strip().lower()}"
     if throttle is not None:
+        # Keyed by account id when it exists, so switching between username and email does
+        # not double the budget; unknown logins are counted too, under their own key.
+        account_key = f"user:{user.id}" if user else f"login:{login.strip().lower()}"
         await throttle.enforce_address(throttle.limits.login_address)
         await throttle.enforce(throttle.limits.login_account, account_key)
     valid, upgraded_hash = await verify_password(password, user.password_hash if user else None)
     if user is None or not valid:
         raise InvalidCredentials()
-    if throttle is not None:
-        await throttle.forget(throttle.limits.login_account, account_key)
     if not user.is_active:
         raise UserDeactivated()
     if upgraded_hash:  # legacy bcrypt or weaker Argon2 parameters: store the current scheme

@@ -1,9 +1,10 @@
 """Throttling of login, registration and password reset (the limits live in settings).
 
 Login attempts are counted per account and per client address before the password is
-checked, so parallel guesses cannot overshoot a limit; a successful login clears the account's
-count, so only failures add up. Unknown logins are counted under their own key, so a throttled
-answer does not reveal whether an account exists.
+checked, so parallel guesses cannot overshoot a limit; unknown logins are counted under
+their own key, so a throttled answer does not reveal whether an account exists. Successful
+attempts count too: un-counting them would need a "clear", which races with the in-memory
+store's own expiry task, and the budget (five a minute) is far above what a person needs.
 """
 
 from __future__ import annotations
@@ -63,8 +64,3 @@ class Throttle:
 
     async def enforce_address(self, limit: RateLimit) -> None:
         await self.enforce(limit, self.client_address)
-
-    async def forget(self, limit: RateLimit, key: str) -> None:
-        """Clear the attempts counted under `key` (a successful login is not a failure)."""
-        if self.limiter is not None:
-            await self.limiter.reset(limit, key)
