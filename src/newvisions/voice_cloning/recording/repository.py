@@ -1,0 +1,102 @@
+"""All SQL about voice recordings; every query for a recording is scoped by its owner."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newvisions.config.database import affected_rows
+from newvisions.models import AnalysisStatus, User, VoiceRecording
+
+
+class VoiceRecordingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_user(self, user_id: uuid.UUID, *, lock: bool = False) -> VoiceRecording | None:
+        """The user's recording (FOR UPDATE on PostgreSQL when `lock`)."""
+        query = select(VoiceRecording).where(VoiceRecording.user_id == user_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add(self, recording: VoiceRecording) -> None:
+        self.session.add(recording)
+        await self.session.flush()
+
+    async def delete(self, recording: VoiceRecording) -> None:
+        await self.session.delete(recording)
+        await self.session.flush()
+
+    async def analysis_target(
+        self, user_id: uuid.UUID, recording_id: uuid.UUID, sha256: str
+    ) -> VoiceRecording | None:
+        """The recording to analyse, if it is still this user's current one with this audio."""
+        return (
+            await self.session.execute(
+                select(VoiceRecording).where(
+                    VoiceRecording.user_id == user_id,
+                    VoiceRecording.id == recording_id,
+                    VoiceRecording.source_sha256 == sha256,
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def record_analysis(
+        self,
+        user_id: uuid.UUID,
+        recording_id: uuid.UUID,
+        sha256: str,
+        *,
+        status: AnalysisStatus,
+        analysis: dict[str, Any] | None,
+        error: str | None,
+        finished_at: datetime,
+    ) -> bool:
+        """Store the outcome, unless the recording was replaced or deleted meanwhile."""
+        result = await self.session.execute(
+            update(VoiceRecording)
+            .where(
+                VoiceRecording.user_id == user_id,
+                VoiceRecording.id == recording_id,
+                VoiceRecording.source_sha256 == sha256,
+            )
+            .values(
+                analysis_status=status,
+                analysis=analysis,
+                analysis_error=error,
+                analysis_finished_at=finished_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return affected_rows(result) == 1
+
+    async def pending_analyses(self, before: datetime) -> list[VoiceRecording]:
+        """Analyses still pending that were uploaded, and last started, before `before`."""
+        rows = await self.session.execute(
+            select(VoiceRecording).where(
+                VoiceRecording.analysis_status == AnalysisStatus.pending,
+                VoiceRecording.uploaded_at < before,
+                VoiceRecording.analysis_started_at.is_(None)
+                | (VoiceRecording.analysis_started_at < before),
+            )
+        )
+        return list(rows.scalars())
+
+    async def file_names_of(self, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        rows = await self.session.execute(
+            select(VoiceRecording.user_id, VoiceRecording.file_name).where(
+                VoiceRecording.user_id.in_(list(user_ids))
+            )
+        )
+        return {user_id: file_name for user_id, file_name in rows.tuples()}
+
+    async def existing_users(self, user_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these accounts still exist (files of deleted accounts go at once)."""
+        rows = await self.session.execute(select(User.id).where(User.id.in_(list(user_ids))))
+        return set(rows.scalars())
