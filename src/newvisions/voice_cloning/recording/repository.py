@@ -7,10 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newvisions.config.database import affected_rows
 from newvisions.models import AnalysisStatus, User, VoiceRecording
 
 
@@ -34,18 +33,17 @@ class VoiceRecordingRepository:
         await self.session.flush()
 
     async def analysis_target(
-        self, user_id: uuid.UUID, recording_id: uuid.UUID, sha256: str
+        self, user_id: uuid.UUID, recording_id: uuid.UUID, sha256: str, *, lock: bool = False
     ) -> VoiceRecording | None:
         """The recording to analyse, if it is still this user's current one with this audio."""
-        return (
-            await self.session.execute(
-                select(VoiceRecording).where(
-                    VoiceRecording.user_id == user_id,
-                    VoiceRecording.id == recording_id,
-                    VoiceRecording.source_sha256 == sha256,
-                )
-            )
-        ).scalar_one_or_none()
+        query = select(VoiceRecording).where(
+            VoiceRecording.user_id == user_id,
+            VoiceRecording.id == recording_id,
+            VoiceRecording.source_sha256 == sha256,
+        )
+        if lock:  # a concurrent replacement waits, so it is never overwritten by a stale result
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
 
     async def record_analysis(
         self,
@@ -59,22 +57,15 @@ class VoiceRecordingRepository:
         finished_at: datetime,
     ) -> bool:
         """Store the outcome, unless the recording was replaced or deleted meanwhile."""
-        result = await self.session.execute(
-            update(VoiceRecording)
-            .where(
-                VoiceRecording.user_id == user_id,
-                VoiceRecording.id == recording_id,
-                VoiceRecording.source_sha256 == sha256,
-            )
-            .values(
-                analysis_status=status,
-                analysis=analysis,
-                analysis_error=error,
-                analysis_finished_at=finished_at,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return affected_rows(result) == 1
+        recording = await self.analysis_target(user_id, recording_id, sha256, lock=True)
+        if recording is None:
+            return False
+        recording.analysis_status = status
+        recording.analysis = analysis
+        recording.analysis_error = error
+        recording.analysis_finished_at = finished_at
+        await self.session.flush()
+        return True
 
     async def pending_analyses(self, before: datetime) -> list[VoiceRecording]:
         """Analyses still pending that were uploaded, and last started, before `before`."""
