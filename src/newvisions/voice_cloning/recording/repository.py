@@ -85,7 +85,7 @@ class VoiceRecordingRepository:
                 VoiceRecording.user_id.in_(list(user_ids))
             )
         )
-        return {user_id: file_name for user_id, file_name in rows.tuples()}
+        return {row.user_id: row.file_name for row in rows}
 
     async def existing_users(self, user_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """Which of these accounts still exist (files of deleted accounts go at once)."""
