@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -13,13 +14,16 @@ import anyio
 import numpy as np
 import numpy.typing as npt
 import structlog
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import SessionTransaction
 
 from newvisions.config.settings import Settings, get_settings
-from newvisions.models import AnalysisStatus
+from newvisions.models import AnalysisStatus, User
 from newvisions.models import VoiceRecording as VoiceRecordingRow
 from newvisions.models.base import utcnow
+from newvisions.users.service import on_account_deletion
 from newvisions.voice_cloning.providers.base import VoiceProfile, VoiceSample
 from newvisions.voice_cloning.recording import schemas
 from newvisions.voice_cloning.recording.decoding import (
@@ -65,6 +69,11 @@ def transaction_scope(sessionmaker: async_sessionmaker[AsyncSession]) -> Session
     return scope
 
 
+# The storages of the apps in this process, for the account-deletion hook (which is given
+# only a session and a user).
+_live_storages: weakref.WeakSet[RecordingStorage] = weakref.WeakSet()
+
+
 class RecordingIntake:
     """Everything the intake needs that outlives a request (one per app, in app.state)."""
 
@@ -75,6 +84,7 @@ class RecordingIntake:
         analyser: Analyser | None = None,
     ) -> None:
         self.storage = RecordingStorage(settings.data_dir)
+        _live_storages.add(self.storage)
         self.max_bytes = settings.recording_max_bytes
         self.limits = DecodeLimits(
             max_seconds=settings.recording_max_seconds,
@@ -298,3 +308,38 @@ async def load_voice_sample(
     if recording.analysis_status == AnalysisStatus.ready and recording.analysis is not None:
         profile = VoiceProfile.model_validate(recording.analysis)
     return VoiceSample(audio=audio, mime_type=recording.mime_type, profile=profile)
+
+
+@on_account_deletion("voice_recording")
+async def forget_with_account(session: AsyncSession, user: User) -> None:
+    """Account deletion: the row goes in the deletion's transaction, the files once it commits.
+
+    If the deletion rolls back nothing is lost; if the process dies between the commit and
+    the removal, the sweeper removes the folder of the account that no longer exists.
+    """
+    recordings = VoiceRecordingRepository(session)
+    recording = await recordings.for_user(user.id, lock=True)
+    if recording is not None:
+        await recordings.delete(recording)
+    folder = user.id.hex
+    storages = list(_live_storages)
+    pending = True  # until the session's outermost transaction ends, one way or the other
+
+    def remove_files(_session: object) -> None:
+        nonlocal pending
+        if not pending:
+            return
+        pending = False
+        for storage in storages:
+            try:
+                storage.remove_user_dir(folder)
+            except OSError:
+                log.warning("voice_recording.account_files_left", user_id=str(user.id))
+
+    def transaction_ended(_session: object, transaction: SessionTransaction) -> None:
+        nonlocal pending
+        if transaction.parent is None:  # committed (files already gone) or rolled back
+            pending = False
+
+    event.listen(session.sync_session, "after_commit", remove_files)
+    event.listen(session.sync_session, "after_transaction_end", transaction_ended)
