@@ -1,7 +1,7 @@
 """voice_recordings
 
 Revision ID: 288a387e1dc8
-Revises: 119d02f44521
+Revises: 639d4f02bcec
 Create Date: 2026-11-25 13:03:06.045847
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "288a387e1dc8"
-down_revision: str | None = "119d02f44521"
+down_revision: str | None = "639d4f02bcec"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
