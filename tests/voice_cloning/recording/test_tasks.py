@@ -20,10 +20,12 @@ from newvisions.app import create_app
 from newvisions.config.database import create_engine, create_sessionmaker
 from newvisions.config.settings import Environment, Settings
 from newvisions.models import AnalysisStatus, User, VoiceRecording
+from newvisions.voice_cloning.exceptions import VoiceRecordingMissing
 from newvisions.voice_cloning.recording import tasks
 from newvisions.voice_cloning.recording.service import (
     RecordingIntake,
     load_voice_sample,
+    sample_loader,
     transaction_scope,
 )
 from tests.conftest import _migrate
@@ -77,6 +79,19 @@ async def test_loader_hands_the_stored_flac_and_profile_to_the_clone_workflow(
 
     stored.unlink()  # the file vanished from disk: no sample rather than a broken one
     assert await load_voice_sample(session, user_id, data_dir=settings.data_dir) is None
+
+
+async def test_sample_loader_for_the_clone_workflow(
+    client: AsyncClient, session: AsyncSession, intake: RecordingIntake, good_webm: bytes
+) -> None:
+    me = await register_and_login(client, session)
+    load = sample_loader(intake)
+    with pytest.raises(VoiceRecordingMissing):
+        await load(uuid.UUID(me.user_id))
+    await client.post(URL, headers=me.headers, files={"file": ("a", good_webm)})
+    sample = await load(uuid.UUID(me.user_id))
+    assert sample.audio[:4] == b"fLaC"
+    assert sample.profile is not None
 
 
 async def test_loader_gives_no_profile_until_the_analysis_is_ready(

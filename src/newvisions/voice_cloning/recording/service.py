@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,7 @@ from newvisions.models import AnalysisStatus, User
 from newvisions.models import VoiceRecording as VoiceRecordingRow
 from newvisions.models.base import utcnow
 from newvisions.users.service import on_account_deletion
+from newvisions.voice_cloning.exceptions import VoiceRecordingMissing
 from newvisions.voice_cloning.providers.base import VoiceProfile, VoiceSample
 from newvisions.voice_cloning.recording import schemas
 from newvisions.voice_cloning.recording.decoding import (
@@ -295,10 +296,16 @@ async def load_voice_sample(
 
     The profile is None until the analysis is ready. `data_dir` defaults to NV_DATA_DIR.
     """
+    storage = RecordingStorage(data_dir if data_dir is not None else get_settings().data_dir)
+    return await _load_sample(session, storage, user_id)
+
+
+async def _load_sample(
+    session: AsyncSession, storage: RecordingStorage, user_id: uuid.UUID
+) -> VoiceSample | None:
     recording = await VoiceRecordingRepository(session).for_user(user_id)
     if recording is None:
         return None
-    storage = RecordingStorage(data_dir if data_dir is not None else get_settings().data_dir)
     try:
         audio = await anyio.to_thread.run_sync(storage.read, recording.file_name)
     except FileNotFoundError:
@@ -308,6 +315,19 @@ async def load_voice_sample(
     if recording.analysis_status == AnalysisStatus.ready and recording.analysis is not None:
         profile = VoiceProfile.model_validate(recording.analysis)
     return VoiceSample(audio=audio, mime_type=recording.mime_type, profile=profile)
+
+
+def sample_loader(intake: RecordingIntake) -> Callable[[uuid.UUID], Awaitable[VoiceSample]]:
+    """The clone workflow's `SampleLoader`: the sample, or `VoiceRecordingMissing` (409)."""
+
+    async def load(user_id: uuid.UUID) -> VoiceSample:
+        async with intake.session_scope() as session:
+            sample = await _load_sample(session, intake.storage, user_id)
+        if sample is None:
+            raise VoiceRecordingMissing()
+        return sample
+
+    return load
 
 
 @on_account_deletion("voice_recording")
