@@ -367,6 +367,13 @@ async def test_failed_analysis_is_reported(
     assert analysis["summary"] is None
     assert "upload the recording again" in analysis["error"].lower()
 
+    # Doing what the sentence says: the identical file runs the analysis again.
+    analyser.fail = False
+    again = await client.post(URL, headers=me.headers, files={"file": ("a", good_webm)})
+    assert again.status_code == 200
+    assert (await client.get(URL, headers=me.headers)).json()["analysis"]["status"] == "ready"
+    assert len(analyser.calls) == 2
+
 
 async def test_without_an_analyser_the_analysis_stays_pending(
     client: AsyncClient, session: AsyncSession, intake: RecordingIntake, good_webm: bytes

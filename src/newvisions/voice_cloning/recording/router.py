@@ -160,7 +160,8 @@ _UPLOAD_BODY: dict[str, Any] = {
     description=(
         "Multipart (field `file`) or JSON `{audio_base64, mime_type}`. webm/opus, ogg/opus, "
         "mp4/m4a/aac, mp3, wav and flac are accepted, recognised from the file itself. "
-        "201 when stored, 200 when the identical file was already the current recording. "
+        "201 when stored, 200 when the identical file was already the current recording "
+        "(a failed analysis of it is then tried again). "
         "The voice analysis runs afterwards: follow `analysis.status` with GET."
     ),
     openapi_extra=_UPLOAD_BODY,
@@ -195,11 +196,11 @@ async def upload_recording(
 ) -> VoiceRecording:
     data = await read_upload(request, intake.max_bytes)
     outcome = await service.upload(session, intake, user.id, data)
-    if outcome.changed:
+    if outcome.changed or outcome.analyse:
         # Background tasks run after the response, so after the request's commit: the old
         # file is removed and the analysis starts only once the new row is durable.
         background.add_task(tasks.after_upload, intake, outcome)
-    else:
+    if not outcome.changed:
         response.status_code = status.HTTP_200_OK
     return service.to_schema(outcome.recording)
 

@@ -128,8 +128,9 @@ class ProcessedRecording:
 @dataclass(frozen=True, slots=True)
 class UploadOutcome:
     recording: VoiceRecordingRow
-    changed: bool  # False: the identical file was already stored, nothing happened
+    changed: bool  # False: the identical file was already stored
     replaced_file: str | None  # the previous file, to remove once the change has committed
+    analyse: bool  # run the analysis once this has committed
 
 
 def normalise(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -173,7 +174,7 @@ async def upload(
     recordings = VoiceRecordingRepository(session)
     current = await recordings.for_user(user_id)
     if current is not None and current.source_sha256 == sha256:
-        return UploadOutcome(current, changed=False, replaced_file=None)
+        return await _unchanged(recordings, current)
 
     processed = await anyio.to_thread.run_sync(
         process_recording, data, intake.limits, intake.durations, limiter=intake.decode_limiter
@@ -232,14 +233,28 @@ async def _save(
             await recordings.add(row)
         except IntegrityError as exc:  # a concurrent first upload of the same user won
             raise RecordingUploadConflict() from exc
-        return UploadOutcome(row, changed=True, replaced_file=None)
+        return UploadOutcome(row, changed=True, replaced_file=None, analyse=True)
     if current.source_sha256 == sha256:
-        return UploadOutcome(current, changed=False, replaced_file=None)
+        return await _unchanged(recordings, current)
     replaced = current.file_name
     for name, value in fields.items():
         setattr(current, name, value)
     await recordings.session.flush()
-    return UploadOutcome(current, changed=True, replaced_file=replaced)
+    return UploadOutcome(current, changed=True, replaced_file=replaced, analyse=True)
+
+
+async def _unchanged(
+    recordings: VoiceRecordingRepository, current: VoiceRecordingRow
+) -> UploadOutcome:
+    """The identical file again: nothing to store; a failed analysis is tried once more."""
+    retry = current.analysis_status == AnalysisStatus.failed
+    if retry:
+        current.analysis_status = AnalysisStatus.pending
+        current.analysis_error = None
+        current.analysis_started_at = None
+        current.analysis_finished_at = None
+        await recordings.session.flush()
+    return UploadOutcome(current, changed=False, replaced_file=None, analyse=retry)
 
 
 async def current(session: AsyncSession, user_id: uuid.UUID) -> VoiceRecordingRow:

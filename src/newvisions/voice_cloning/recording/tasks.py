@@ -33,6 +33,8 @@ async def after_upload(intake: RecordingIntake, outcome: UploadOutcome) -> None:
     """Runs once the upload has committed: drop the replaced file, then analyse."""
     if outcome.replaced_file is not None:
         await remove_file(intake, outcome.replaced_file)
+    if not outcome.analyse:
+        return
     recording = outcome.recording
     await analyse(intake, recording.user_id, recording.id, recording.source_sha256)
 
