@@ -184,7 +184,8 @@ async def upload(
     try:
         outcome = await _save(recordings, user_id, file_name, sha256, len(data), processed)
     except BaseException:
-        await anyio.to_thread.run_sync(intake.storage.remove, file_name)
+        # Synchronous on purpose: one unlink, and it must happen even when cancelled.
+        intake.storage.remove(file_name)
         raise
     if not outcome.changed:  # an identical upload committed while we were decoding
         await anyio.to_thread.run_sync(intake.storage.remove, file_name)
