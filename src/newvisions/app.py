@@ -35,6 +35,9 @@ from newvisions.utils.metrics import MetricsMiddleware, metrics_endpoint
 from newvisions.utils.periodic import run_periodically
 from newvisions.utils.request_context import RequestContextMiddleware
 from newvisions.voice_cloning.dependencies import VoiceCloning
+from newvisions.voice_cloning.recording import tasks as recording_tasks
+from newvisions.voice_cloning.recording.router import router as voice_recording_router
+from newvisions.voice_cloning.recording.service import RecordingIntake, transaction_scope
 
 log = structlog.get_logger(__name__)
 
@@ -56,6 +59,9 @@ def create_app(
         rate_limiter = RateLimiter.from_url(settings.redis_url)
     sessionmaker = create_sessionmaker(engine)
     voice_cloning = VoiceCloning.build(settings, sessionmaker)
+    # The voice analyser is wired here once the offline engine provides it; until then new
+    # recordings stay "pending" and are analysed when one is set.
+    voice_recordings = RecordingIntake(settings, transaction_scope(sessionmaker))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,7 +69,6 @@ def create_app(
         if note_writer.uses_remote_provider and not content_language.is_loaded():
             # Remote notes are language-checked; load the detector now, not on the first perform.
             content_language.warm_in_background()
-        sessionmaker = app.state.sessionmaker
         background = [
             asyncio.create_task(
                 run_periodically(
@@ -77,6 +82,13 @@ def create_app(
                     "audio.purge",
                     settings.audio_purge_interval_seconds,
                     lambda: purge_expired_audio(sessionmaker, settings),
+                )
+            ),
+            asyncio.create_task(
+                run_periodically(
+                    "voice_recording.maintenance",
+                    settings.recording_sweep_interval_seconds,
+                    lambda: recording_tasks.maintain(voice_recordings),
                 )
             ),
         ]
@@ -108,6 +120,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     app.state.voice_cloning = voice_cloning
+    app.state.voice_recordings = voice_recordings
     app.state.note_writer = note_writer
     # Shared by every module that throttles requests; None when throttling is switched off.
     app.state.rate_limiter = rate_limiter if settings.rate_limits_enabled else None
@@ -133,6 +146,7 @@ def create_app(
         thoughts_router,
         limits_router,
         audio_router,
+        voice_recording_router,
     ):
         app.include_router(router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

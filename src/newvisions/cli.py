@@ -19,12 +19,14 @@ from newvisions.content.cli import emulate_gemini
 from newvisions.users.cli import app as users_app
 from newvisions.users.cli import first_run
 from newvisions.voice_cloning.cli import emulate_elevenlabs, sweep
+from newvisions.voice_cloning.recording.cli import app as recordings_app
 
 app = typer.Typer(help="New Visions backend.", no_args_is_help=True, add_completion=False)
 app.add_typer(codes_app, name="codes")
 app.add_typer(users_app, name="users")
 app.add_typer(audio_cli, name="audio")
 app.command("sweep")(sweep)
+app.add_typer(recordings_app, name="recordings")
 
 # Vendor emulators for development and tests; each module registers its own.
 emulate = typer.Typer(help="Run a vendor API emulator on this machine.", no_args_is_help=True)

@@ -255,6 +255,29 @@ class Settings(BaseSettings):
         default=60.0, ge=0, description="Period of the clone sweeper (0 = only at start)."
     )
 
+    recording_min_seconds: float = Field(
+        default=30.0, gt=0, description="Shortest voice recording accepted (measured, seconds)."
+    )
+    recording_max_seconds: float = Field(
+        default=60.0, gt=0, description="Longest voice recording accepted (measured, seconds)."
+    )
+    recording_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        gt=0,
+        description="Largest recording file accepted (base64 JSON bodies may be 4/3 of this).",
+    )
+    recording_decode_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="Decoding an upload longer than this is stopped."
+    )
+    recording_decode_concurrency: int = Field(
+        default=2, ge=1, description="Uploads decoded at the same time in one process."
+    )
+    recording_sweep_interval_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="How often unnamed recording files are removed and stale analyses rerun.",
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

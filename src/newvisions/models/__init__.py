@@ -11,9 +11,11 @@ from newvisions.models.refresh_token import RefreshToken
 from newvisions.models.usage_entry import UsageEntry, UsageStatus
 from newvisions.models.user import User, UserRole
 from newvisions.models.voice_clone import CloneStatus, VoiceClone
+from newvisions.models.voice_recording import AnalysisStatus, VoiceRecording
 
 __all__ = [
     "ActivationCode",
+    "AnalysisStatus",
     "AuthSession",
     "Base",
     "CloneStatus",
@@ -28,5 +30,6 @@ __all__ = [
     "User",
     "UserRole",
     "VoiceClone",
+    "VoiceRecording",
     "utcnow",
 ]

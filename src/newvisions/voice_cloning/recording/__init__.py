@@ -1,0 +1,1 @@
+"""Recording intake: upload, decode, validate, store privately and analyse the performer's voice."""
