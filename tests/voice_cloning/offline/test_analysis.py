@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from newvisions.voice_cloning.analysis import analyse_recording
+from newvisions.voice_cloning.providers.base import VoiceProfile
+from newvisions.voice_cloning.providers.offline.engines import LANGUAGES
+from newvisions.voice_cloning.world import FloatArray, NotEnoughVoice, resample
+
+
+def test_a_recording_of_a_bundled_voice_picks_that_voice(
+    hibari_profile: VoiceProfile, piper_profile: VoiceProfile
+) -> None:
+    hibari, piper = hibari_profile, piper_profile
+
+    assert hibari.base_voices["en"].voice_key == "hibari-heart"
+    assert piper.base_voices["en"].voice_key == "piper-joe"
+    assert hibari.f0_median_hz > piper.f0_median_hz * 1.15
+    for profile in (hibari, piper):
+        assert set(profile.base_voices) == set(LANGUAGES)
+        english = profile.base_voices["en"]
+        assert 0.8 <= english.formant_alpha <= 1.3
+        assert english.base_similarity is not None and english.base_similarity > 0.8
+        assert english.similarity > 0.8  # the same voice, re-synthesised
+
+
+def test_espeak_languages_follow_the_recording_sex(
+    hibari_profile: VoiceProfile, piper_profile: VoiceProfile
+) -> None:
+    hibari, piper = hibari_profile, piper_profile
+    assert hibari.base_voices["es"].voice_key == "espeak-es-female"
+    assert piper.base_voices["fr"].voice_key == "espeak-fr-male"
+
+
+def test_profile_is_json_and_survives_a_round_trip(piper_recording: FloatArray) -> None:
+    at_44k = resample(piper_recording, 16_000, 44_100)
+    profile = analyse_recording(at_44k, 44_100)
+
+    restored = VoiceProfile.model_validate_json(profile.model_dump_json())
+    assert restored == profile
+    assert len(profile.speaker_embedding) == 256
+    assert profile.tone_curve is not None and len(profile.tone_curve) == 513
+    assert 70 < profile.f0_median_hz < 180
+
+
+def test_a_recording_without_voice_is_refused() -> None:
+    with pytest.raises(NotEnoughVoice):
+        analyse_recording(np.zeros(16_000 * 5, dtype=np.float32), 16_000)
