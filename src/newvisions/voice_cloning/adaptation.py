@@ -102,4 +102,4 @@ def adapt_features(
     tone_strength = strength.amount * strength.timbre_strength
     if target.timbre is not None and tone_strength > 0:
         envelope = match_tone(envelope, f0, target.timbre, tone_strength)
-    return peak_normalise(synthesize(f0, envelope, features.aperiodicity))
+    return peak_normalise(synthesize(f0, envelope, features.aperiodicity, features.frame_period_ms))

@@ -11,7 +11,8 @@ warm): call it from a worker thread (`anyio.to_thread.run_sync`), never on the e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,9 @@ from newvisions.voice_cloning.adaptation import (
     adapt_features,
 )
 from newvisions.voice_cloning.providers.base import BaseVoiceChoice, VoiceProfile
+from newvisions.voice_cloning.providers.offline.calibration import (
+    ESPEAK_CALIBRATION_LANGUAGE as ESPEAK_GROUP,
+)
 from newvisions.voice_cloning.providers.offline.calibration import (
     CalibratedVoice,
     calibration_cache,
@@ -50,9 +54,11 @@ from newvisions.voice_cloning.world import (
 DEFAULT_TONE_STRENGTH = 1.0
 # Two candidates closer than this are a toss-up: the performer's speaker_sex decides.
 AMBIGUOUS_MARGIN = 0.03
-_ANALYSIS_FRAME_MS = 10.0  # statistics over a minute need no 5 ms resolution
+_STATS_FRAME_MS = 20.0  # averages over a minute need no finer frames
 _ALPHA_STEPS = (0.1, 0.05)
-_MAX_ALPHA_TRIALS = 6
+# Trials per alpha search. espeak's robotic voices gain little from a fine warp, so their
+# search stops after one step either side of 1.0.
+_ALPHA_TRIALS = {"en": 6, ESPEAK_GROUP: 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,61 +76,78 @@ class _Scored:
     base_similarity: float
 
 
-def _measure(samples_16k: FloatArray) -> _Recording:
-    f0 = f0_track(samples_16k, _ANALYSIS_FRAME_MS)
-    envelope = spectral_envelope(samples_16k, f0, _ANALYSIS_FRAME_MS)
+def _measure(samples_16k: FloatArray, pool: ThreadPoolExecutor) -> _Recording:
+    # The encoder releases the GIL while WORLD holds it: both run at once on 2 cores.
+    embedding = pool.submit(get_speaker_encoder().embed, samples_16k, WINDOW_FRAMES)
+    f0 = f0_track(samples_16k, _STATS_FRAME_MS)
+    envelope = spectral_envelope(samples_16k, f0, _STATS_FRAME_MS)
     return _Recording(
-        embedding=get_speaker_encoder().embed(samples_16k, stride_frames=WINDOW_FRAMES),
+        embedding=embedding.result(),
         pitch=pitch_stats_of_track(f0),
         timbre=mean_log_envelope(envelope, f0),
     )
 
 
-def _scorer(
-    calibrated: CalibratedVoice, recording: _Recording, tone_strength: float
-) -> Callable[[float], float]:
-    strength = AdaptationStrength(amount=1.0, timbre_strength=tone_strength)
-    encoder = get_speaker_encoder()
+class _Scorer:
+    """Similarity of "calibration speech adapted with alpha" to the recording.
 
-    def score(alpha: float) -> float:
-        target = VoiceTarget(recording.pitch, alpha, recording.timbre)
-        adapted = adapt_features(calibrated.features, calibrated.pitch, target, strength)
-        return cosine(encoder.embed(adapted, stride_frames=WINDOW_FRAMES), recording.embedding)
+    A batch is pipelined: WORLD re-synthesis of the next trial (holding the GIL) overlaps the
+    d-vector of the previous one (ONNX Runtime, GIL released) in the worker thread.
+    """
 
-    return score
+    def __init__(
+        self, recording: _Recording, tone_strength: float, pool: ThreadPoolExecutor
+    ) -> None:
+        self._recording = recording
+        self._strength = AdaptationStrength(amount=1.0, timbre_strength=tone_strength)
+        self._pool = pool
+
+    def _similarity(self, adapted: FloatArray) -> float:
+        embedding = get_speaker_encoder().embed(adapted, stride_frames=WINDOW_FRAMES)
+        return cosine(embedding, self._recording.embedding)
+
+    def scores(self, trials: Sequence[tuple[CalibratedVoice, float]]) -> list[float]:
+        pending: list[Future[float]] = []
+        for calibrated, alpha in trials:
+            target = VoiceTarget(self._recording.pitch, alpha, self._recording.timbre)
+            adapted = adapt_features(calibrated.features, calibrated.pitch, target, self._strength)
+            pending.append(self._pool.submit(self._similarity, adapted))
+        return [future.result() for future in pending]
 
 
-def _climb_alpha(score: Callable[[float], float], start: float) -> tuple[float, float]:
+def _climb_alpha(
+    scorer: _Scorer, calibrated: CalibratedVoice, start: float, max_trials: int
+) -> tuple[float, float]:
     """Hill-climb alpha from 1.0 in steps of 0.1, then 0.05; a handful of trials in all."""
     tried = {1.0: start}
     best_alpha, best_score = 1.0, start
     for step in _ALPHA_STEPS:
         improved = True
-        while improved and len(tried) < _MAX_ALPHA_TRIALS:
-            improved = False
-            for alpha in (round(best_alpha - step, 3), round(best_alpha + step, 3)):
-                if alpha in tried or not ALPHA_MIN <= alpha <= ALPHA_MAX:
-                    continue
-                tried[alpha] = score(alpha)
-                if tried[alpha] > best_score:
-                    best_alpha, best_score, improved = alpha, tried[alpha], True
+        while improved and len(tried) < max_trials:
+            around = (round(best_alpha - step, 3), round(best_alpha + step, 3))
+            alphas = [a for a in around if a not in tried and ALPHA_MIN <= a <= ALPHA_MAX]
+            tried.update(zip(alphas, scorer.scores([(calibrated, a) for a in alphas]), strict=True))
+            previous = best_alpha
+            best_alpha = max(tried, key=lambda a: tried[a])
+            best_score = tried[best_alpha]
+            improved = best_alpha != previous
     return best_alpha, best_score
 
 
-def _choose(language_group: str, recording: _Recording, tone_strength: float) -> list[_Scored]:
+def _choose(language_group: str, scorer: _Scorer, recording: _Recording) -> list[_Scored]:
     """Score every candidate at alpha 1, refine alpha for the best; best first."""
-    scored = []
-    for voice in calibration_candidates(language_group):
-        calibrated = calibration_cache.calibrated(voice)
-        score = _scorer(calibrated, recording, tone_strength)
-        base = cosine(calibrated.embedding, recording.embedding)
-        scored.append((calibrated, score, score(1.0), base))
-    scored.sort(key=lambda item: item[2], reverse=True)
-    best_calibrated, best_score, at_one, best_base = scored[0]
-    alpha, similarity = _climb_alpha(best_score, at_one)
+    candidates = [calibration_cache.calibrated(v) for v in calibration_candidates(language_group)]
+    at_one = scorer.scores([(calibrated, 1.0) for calibrated in candidates])
+    ranked = sorted(zip(candidates, at_one, strict=True), key=lambda item: item[1], reverse=True)
+
+    def base(calibrated: CalibratedVoice) -> float:
+        return cosine(calibrated.embedding, recording.embedding)
+
+    best, best_at_one = ranked[0]
+    alpha, similarity = _climb_alpha(scorer, best, best_at_one, _ALPHA_TRIALS[language_group])
     return [
-        _Scored(best_calibrated, alpha, similarity, best_base),
-        *(_Scored(cal, 1.0, sim, base) for cal, _, sim, base in scored[1:]),
+        _Scored(best, alpha, similarity, base(best)),
+        *(_Scored(cal, 1.0, sim, base(cal)) for cal, sim in ranked[1:]),
     ]
 
 
@@ -152,9 +175,11 @@ def analyse_recording(
     Raises `NotEnoughVoice` when the recording has too little voiced speech to measure.
     """
     samples_16k = resample(np.asarray(samples, dtype=np.float32), sample_rate, SAMPLE_RATE)
-    recording = _measure(samples_16k)
-    english = _choose("en", recording, tone_strength)
-    espeak = _choose("es", recording, tone_strength)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice-analysis") as pool:
+        recording = _measure(samples_16k, pool)
+        scorer = _Scorer(recording, tone_strength, pool)
+        english = _choose("en", scorer, recording)
+        espeak = _choose(ESPEAK_GROUP, scorer, recording)
     base_voices = {"en": _choice(english[0].calibrated.voice.key, english)}
     for language in LANGUAGES:
         if language != "en":

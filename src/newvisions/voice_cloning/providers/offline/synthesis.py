@@ -22,12 +22,10 @@ from newvisions.voice_cloning.providers.base import Speech, SpeechRequest, Voice
 from newvisions.voice_cloning.providers.offline.calibration import CalibrationCache
 from newvisions.voice_cloning.providers.offline.engines import (
     BASE_VOICES,
-    FEMALE,
     LANGUAGES,
-    MALE,
     BaseVoice,
+    default_voice_key,
     get_engine,
-    voices_for,
 )
 from newvisions.voice_cloning.world import (
     WORK_RATE,
@@ -46,8 +44,7 @@ class VoicePlan:
 
 
 def default_voice(language: str, speaker_sex: str) -> BaseVoice:
-    sex = MALE if speaker_sex == MALE else FEMALE
-    return next(voice for voice in voices_for(language) if voice.sex == sex)
+    return BASE_VOICES[default_voice_key(language, speaker_sex)]
 
 
 def _profile_target(profile: VoiceProfile, alpha: float) -> VoiceTarget:
