@@ -5,7 +5,7 @@ of the recording, then, for every supported language, picks the bundled base voi
 formant warp alpha that bring adapted speech closest to the performer. A perform then pays
 nothing for any of it.
 
-It is CPU-bound and blocking (about 2–4 s for 60 s of audio on 2 cores once the engines are
+It is CPU-bound and blocking (about 3 s of CPU for 60 s of audio once the engines are
 warm): call it from a worker thread (`anyio.to_thread.run_sync`), never on the event loop.
 """
 

@@ -47,6 +47,9 @@ CALIBRATION_TEXT = {
     "porque foi tão estranha e tão viva.",
 }
 ESPEAK_CALIBRATION_LANGUAGE = "es"
+# Each alpha trial re-synthesises and embeds this much calibration speech: the main cost of
+# upload analysis. 5 s keeps it within budget; the choice gets noisier below that.
+SCORING_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +67,22 @@ def speech_16k(voice: BaseVoice, text: str) -> FloatArray:
     return resample(speech.samples, speech.sample_rate, SAMPLE_RATE)
 
 
+def _first_seconds(features: WorldFeatures, seconds: float) -> WorldFeatures:
+    frames = int(seconds * 1000 / features.frame_period_ms)
+    return WorldFeatures(
+        features.f0[:frames],
+        features.envelope[:frames],
+        features.aperiodicity[:frames],
+        features.frame_period_ms,
+    )
+
+
 def _calibrate(voice: BaseVoice) -> CalibratedVoice:
     samples = speech_16k(voice, CALIBRATION_TEXT[voice.language])
     features = analyse(samples)
     embedding = get_speaker_encoder().embed(samples)
-    return CalibratedVoice(voice, features, pitch_stats_of_track(features.f0), embedding)
+    pitch = pitch_stats_of_track(features.f0)
+    return CalibratedVoice(voice, _first_seconds(features, SCORING_SECONDS), pitch, embedding)
 
 
 def _own_pitch(voice: BaseVoice) -> PitchStats:
