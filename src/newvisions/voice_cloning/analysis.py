@@ -55,6 +55,7 @@ DEFAULT_TONE_STRENGTH = 1.0
 # Two candidates closer than this are a toss-up: the performer's speaker_sex decides.
 AMBIGUOUS_MARGIN = 0.03
 _STATS_FRAME_MS = 20.0  # averages over a minute need no finer frames
+_STATS_DIO_SPEED = 4
 _ALPHA_STEPS = (0.1, 0.05)
 # Trials per alpha search. espeak's robotic voices gain little from a fine warp, so their
 # search stops after one step either side of 1.0.
@@ -79,7 +80,7 @@ class _Scored:
 def _measure(samples_16k: FloatArray, pool: ThreadPoolExecutor) -> _Recording:
     # The encoder releases the GIL while WORLD holds it: both run at once on 2 cores.
     embedding = pool.submit(get_speaker_encoder().embed, samples_16k, WINDOW_FRAMES)
-    f0 = f0_track(samples_16k, _STATS_FRAME_MS)
+    f0 = f0_track(samples_16k, _STATS_FRAME_MS, _STATS_DIO_SPEED)
     envelope = spectral_envelope(samples_16k, f0, _STATS_FRAME_MS)
     return _Recording(
         embedding=embedding.result(),

@@ -71,10 +71,19 @@ def _as_world_input(samples: FloatArray) -> Float64Array:
     return np.ascontiguousarray(samples, dtype=np.float64)
 
 
-def f0_track(samples_16k: FloatArray, frame_period_ms: float = FRAME_PERIOD_MS) -> Float64Array:
+def f0_track(
+    samples_16k: FloatArray, frame_period_ms: float = FRAME_PERIOD_MS, dio_speed: int = 1
+) -> Float64Array:
+    """F0 per frame (0 = unvoiced). `dio_speed` > 1 decimates inside DIO: 4 is 5x cheaper
+    and changes minute-long statistics by about 1 %, but is too coarse for re-synthesis."""
     x = _as_world_input(samples_16k)
     f0, times = pyworld.dio(
-        x, WORK_RATE, f0_floor=F0_FLOOR_HZ, f0_ceil=F0_CEIL_HZ, frame_period=frame_period_ms
+        x,
+        WORK_RATE,
+        f0_floor=F0_FLOOR_HZ,
+        f0_ceil=F0_CEIL_HZ,
+        frame_period=frame_period_ms,
+        speed=dio_speed,
     )
     return np.asarray(pyworld.stonemask(x, f0, times, WORK_RATE), dtype=np.float64)
 
