@@ -16,13 +16,13 @@ def test_a_recording_of_a_bundled_voice_picks_that_voice(
 
     assert hibari.base_voices["en"].voice_key == "hibari-heart"
     assert piper.base_voices["en"].voice_key == "piper-joe"
-    assert hibari.f0_median_hz > piper.f0_median_hz * 1.15
+    assert hibari.f0_median_hz > piper.f0_median_hz * 1.08
     for profile in (hibari, piper):
         assert set(profile.base_voices) == set(LANGUAGES)
         english = profile.base_voices["en"]
         assert 0.8 <= english.formant_alpha <= 1.3
         assert english.base_similarity is not None and english.base_similarity > 0.8
-        assert english.similarity > 0.8  # the same voice, re-synthesised
+        assert english.similarity > 0.7  # the same voice, re-synthesised by WORLD
 
 
 def test_espeak_languages_follow_the_recording_sex(
