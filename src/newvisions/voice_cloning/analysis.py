@@ -11,12 +11,14 @@ warm): call it from a worker thread (`anyio.to_thread.run_sync`), never on the e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from newvisions.config.settings import Settings, VoiceProviderName
 from newvisions.voice_cloning.adaptation import (
     ALPHA_MAX,
     ALPHA_MIN,
@@ -194,3 +196,11 @@ def analyse_recording(
         base_voices=base_voices,
         tone_curve=_round_list(recording.timbre),
     )
+
+
+def voice_analyser(settings: Settings) -> Callable[[FloatArray, int], VoiceProfile] | None:
+    """The upload analyser for the configured provider: only the offline engine uses the
+    profile, so with a hosted provider recordings are not analysed."""
+    if settings.voice_provider is not VoiceProviderName.offline:
+        return None
+    return partial(analyse_recording, tone_strength=settings.offline_tone_strength)

@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from newvisions.voice_cloning.analysis import analyse_recording
+from newvisions.config.settings import Settings, VoiceProviderName
+from newvisions.voice_cloning.analysis import analyse_recording, voice_analyser
 from newvisions.voice_cloning.providers.base import VoiceProfile
 from newvisions.voice_cloning.providers.offline.engines import LANGUAGES
 from newvisions.voice_cloning.world import FloatArray, NotEnoughVoice, resample
@@ -47,3 +48,16 @@ def test_profile_is_json_and_survives_a_round_trip(piper_recording: FloatArray) 
 def test_a_recording_without_voice_is_refused() -> None:
     with pytest.raises(NotEnoughVoice):
         analyse_recording(np.zeros(16_000 * 5, dtype=np.float32), 16_000)
+
+
+def test_the_app_analyses_uploads_only_for_the_offline_engine(
+    settings: Settings, piper_recording: FloatArray
+) -> None:
+    hosted = settings.model_copy(update={"voice_provider": VoiceProviderName.elevenlabs})
+    assert voice_analyser(hosted) is None
+
+    offline = settings.model_copy(update={"voice_provider": VoiceProviderName.offline})
+    analyser = voice_analyser(offline)
+    assert analyser is not None
+    profile = analyser(piper_recording, 16_000)
+    assert profile.base_voices["en"].voice_key == "piper-joe"
