@@ -34,6 +34,7 @@ from newvisions.utils.logging import configure_logging
 from newvisions.utils.metrics import MetricsMiddleware, metrics_endpoint
 from newvisions.utils.periodic import run_periodically
 from newvisions.utils.request_context import RequestContextMiddleware
+from newvisions.voice_cloning.analysis import voice_analyser
 from newvisions.voice_cloning.dependencies import VoiceCloning
 from newvisions.voice_cloning.recording import tasks as recording_tasks
 from newvisions.voice_cloning.recording.router import router as voice_recording_router
@@ -59,9 +60,9 @@ def create_app(
         rate_limiter = RateLimiter.from_url(settings.redis_url)
     sessionmaker = create_sessionmaker(engine)
     voice_cloning = VoiceCloning.build(settings, sessionmaker)
-    # The voice analyser is wired here once the offline engine provides it; until then new
-    # recordings stay "pending" and are analysed when one is set.
-    voice_recordings = RecordingIntake(settings, transaction_scope(sessionmaker))
+    voice_recordings = RecordingIntake(
+        settings, transaction_scope(sessionmaker), analyser=voice_analyser(settings)
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -26,6 +26,7 @@ from newvisions.voice_cloning.dependencies import VoiceCloning, get_clone_servic
 from newvisions.voice_cloning.exceptions import VoiceProviderUnavailable
 from newvisions.voice_cloning.providers.elevenlabs import ElevenLabsVoiceProvider
 from newvisions.voice_cloning.providers.elevenlabs_emulator import ElevenLabsEmulator, StoredVoice
+from newvisions.voice_cloning.providers.offline import OfflineVoiceProvider
 from tests.voice_cloning.conftest import API_KEY, CommittedDb, EmulatorServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +58,7 @@ async def test_the_provider_and_backend_come_from_configuration(
         await voice.aclose()
 
 
-async def test_without_a_provider_the_clone_service_answers_503(
+async def test_the_offline_engine_is_the_default_provider(
     settings: Settings, engine: AsyncEngine
 ) -> None:
     offline = settings.model_copy(
@@ -65,8 +66,19 @@ async def test_without_a_provider_the_clone_service_answers_503(
     )
     app: FastAPI = create_app(offline, engine=engine)
     voice: VoiceCloning = app.state.voice_cloning
-    assert isinstance(voice.coordinator, InProcessCoordinator)
-    assert voice.clones is None
+    try:
+        assert isinstance(voice.provider, OfflineVoiceProvider)
+        assert isinstance(voice.coordinator, InProcessCoordinator)
+        assert voice.clones is not None and voice.clones.provider is voice.provider
+        assert (await voice.provider.capacity()).limit == offline.offline_voice_limit
+    finally:
+        await voice.aclose()
+
+
+def test_without_a_provider_the_clone_service_answers_503() -> None:
+    voice = VoiceCloning(None, InProcessCoordinator(), None, None, None)
+    app = FastAPI()
+    app.state.voice_cloning = voice
 
     class _Request:
         def __init__(self, app: FastAPI) -> None:

@@ -254,6 +254,19 @@ class Settings(BaseSettings):
     voice_sweep_interval_s: float = Field(
         default=60.0, ge=0, description="Period of the clone sweeper (0 = only at start)."
     )
+    offline_voice_limit: int = Field(
+        default=10,
+        ge=1,
+        description="Adapted-voice slots of the offline engine (the same workflow limit as a "
+        "hosted voice account).",
+    )
+    offline_tone_strength: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.5,
+        description="Strength of the offline tone EQ toward the recording at voice_similarity "
+        "100 (it also copies the recording's microphone colour).",
+    )
 
     recording_min_seconds: float = Field(
         default=30.0, gt=0, description="Shortest voice recording accepted (measured, seconds)."

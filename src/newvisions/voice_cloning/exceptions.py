@@ -39,3 +39,9 @@ class VoiceRecordingMissing(AppError):
     status_code = 409
     code = "voice_recording_missing"
     message = "Record your voice first (30 to 60 seconds), then try again."
+
+
+class VoiceLanguageUnsupported(AppError):
+    status_code = 422
+    code = "voice_language_unsupported"
+    message = "The offline voice cannot speak that language yet."

@@ -21,17 +21,22 @@ class BaseVoiceChoice(BaseModel):
 
     voice_key: str
     formant_alpha: float
-    similarity: float
+    similarity: float  # d-vector cosine of the adapted calibration speech to the recording
+    base_similarity: float | None = None  # the same, for the unadapted base voice
+    ambiguous: bool = False  # the other candidate scored about as well: speaker_sex decides
 
 
 class VoiceProfile(BaseModel):
     """What upload-time analysis learned about the performer's voice (stored as JSON)."""
 
     speaker_embedding: list[float]
-    f0_median_hz: float
+    f0_median_hz: float  # exp(mean ln F0) over voiced frames
     f0_log_std: float
     voiced_ratio: float
-    base_voices: dict[str, BaseVoiceChoice]
+    base_voices: dict[str, BaseVoiceChoice]  # by language code
+    # Smoothed mean log spectral envelope at 16 kHz (513 bins): the recording's tone, used
+    # as an EQ target by offline adaptation. It also carries the microphone and room.
+    tone_curve: list[float] | None = None
 
 
 @dataclass(frozen=True, slots=True)

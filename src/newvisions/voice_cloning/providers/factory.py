@@ -7,6 +7,7 @@ import structlog
 from newvisions.config.settings import Settings, VoiceProviderName
 from newvisions.voice_cloning.providers.base import VoiceProvider
 from newvisions.voice_cloning.providers.elevenlabs import ElevenLabsVoiceProvider
+from newvisions.voice_cloning.providers.offline import OfflineVoiceProvider
 
 log = structlog.get_logger(__name__)
 
@@ -14,11 +15,12 @@ log = structlog.get_logger(__name__)
 def build_voice_provider(settings: Settings) -> VoiceProvider | None:
     """The configured provider, or None when it is not available in this build.
 
-    The offline engine is its own module; until it is wired in here, `offline` yields no
-    provider and the clone workflow reports the voice service as unavailable.
+    The offline engine costs nothing to build: its models load on first use.
     """
     if settings.voice_provider is VoiceProviderName.elevenlabs:
         return ElevenLabsVoiceProvider.from_settings(settings)
+    if settings.voice_provider is VoiceProviderName.offline:
+        return OfflineVoiceProvider.from_settings(settings)
     log.info("voice_provider.not_available", provider=settings.voice_provider.value)
     return None
 
