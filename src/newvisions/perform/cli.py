@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,10 +24,10 @@ _STAGES = {
 
 
 def perform(
-    user: str = typer.Option(..., "--user", help="Username or email of the performer."),
-    routine: str = typer.Option(..., help="cards, numbers, star-signs, names, years, …"),
-    value: str = typer.Option(..., help='What the spectator chose, e.g. "Q of Clubs".'),
-    out: Path = typer.Option(Path("memo.m4a"), help="Where to write the memo."),
+    user: Annotated[str, typer.Option("--user", help="Username or email of the performer.")],
+    routine: Annotated[str, typer.Option(help="cards, numbers, star-signs, names, years, …")],
+    value: Annotated[str, typer.Option(help='What the spectator chose, e.g. "Q of Clubs".')],
+    out: Annotated[Path, typer.Option(help="Where to write the memo.")] = Path("memo.m4a"),
 ) -> None:
     """Run one perform for USER and write the memo to OUT."""
     console = Console(stderr=True)

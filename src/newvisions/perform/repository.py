@@ -73,7 +73,7 @@ class PerformRepository:
             .order_by(Perform.created_at.desc(), Perform.id)
             .limit(limit)
         )
-        return [(perform, audio) for perform, audio in rows.tuples()]
+        return [(perform, audio) for perform, audio in rows]
 
     async def audio(self, user_id: uuid.UUID, audio_id: uuid.UUID) -> GeneratedAudio | None:
         return (

@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
+from newvisions.audio.exceptions import AudioRenderFailed
 from newvisions.auth.dependencies import CurrentUser
 from newvisions.auth.exceptions import InvalidToken, NotAuthenticated
-from newvisions.audio.exceptions import AudioRenderFailed
 from newvisions.config.constants import API_PREFIX
 from newvisions.config.database import DbSession
 from newvisions.content.exceptions import (

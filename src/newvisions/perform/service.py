@@ -57,9 +57,7 @@ STAGE_SECONDS = Histogram(
     ["stage"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.5, 5.0, 10.0, 30.0),
 )
-PERFORMS = Counter(
-    "nv_performs_total", "Performs by outcome (ok or an error code).", ["outcome"]
-)
+PERFORMS = Counter("nv_performs_total", "Performs by outcome (ok or an error code).", ["outcome"])
 
 OFFLINE_MODEL = "offline"
 
@@ -296,9 +294,9 @@ class Performer:
                 raise PerformInProgress()
             if existing.request_hash != fingerprint:
                 raise IdempotencyKeyReused()
-            if existing.status is PerformStatus.succeeded and existing.result is not None:
+            if existing.status == PerformStatus.succeeded and existing.result is not None:
                 return await self._replay(session, existing)
-            if existing.status is PerformStatus.failed and await repository.restart_failed(
+            if existing.status == PerformStatus.failed and await repository.restart_failed(
                 existing.id, request_id
             ):
                 return existing.id
@@ -306,7 +304,9 @@ class Performer:
 
     async def _replay(self, session: AsyncSession, perform: Perform) -> PerformResult:
         assert perform.result is not None
-        result = PerformResult.model_validate({**perform.result, "replayed": True})
+        result = PerformResult.model_validate(
+            {**perform.result, "replayed": True, "audio_base64": None}
+        )
         audio = (
             await PerformRepository(session).audio(perform.user_id, perform.audio_id)
             if perform.audio_id
