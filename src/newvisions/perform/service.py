@@ -5,7 +5,7 @@
 
 Each step runs in its own short transaction. A perform takes seconds; holding one request
 transaction that long would block every other writer on SQLite and hold a connection for
-nothing on PostgreSQL (decision 0009).
+nothing on PostgreSQL (decision 0012).
 """
 
 from __future__ import annotations
