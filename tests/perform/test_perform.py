@@ -226,3 +226,28 @@ async def test_fifty_concurrent_performs_near_the_limit_never_charge_past_it(
     assert usage["used"] == sum(-(-len(s["text"]) // 2) for s in succeeded)
     assert emulator.live_cloned == 0
     assert emulator.peak_live_cloned <= 1  # one performer: the per-user lock serialises clones
+
+
+async def test_provider_down_is_a_clear_503_without_fallback(
+    live: Live, emulator: ElevenLabsEmulator, good_webm: bytes
+) -> None:
+    user = await live.performer(good_webm)
+    emulator.inject("voices.add", Fault(status=503, always=True))
+    response = await _perform(live.client, user, "cards", "KS")
+    assert response.status_code == 503
+    assert response.json()["error"] == "voice_provider_unavailable"
+
+
+async def test_offline_fallback_when_allowed_and_the_response_says_so(
+    live_app: LiveFactory,
+    emulator: ElevenLabsEmulator,
+    emulator_server: EmulatorServer,
+    good_webm: bytes,
+) -> None:
+    live = await live_app(**elevenlabs_settings(emulator_server), voice_offline_fallback=True)
+    user = await live.performer(good_webm)
+    emulator.inject("voices.add", Fault(status=503, always=True))
+    response = await _perform(live.client, user, "cards", "KS")
+    assert response.status_code == 200, response.text
+    assert response.json()["voice_source"] == "offline"
+    assert emulator.live_cloned == 0

@@ -45,9 +45,9 @@ from newvisions.users.schemas import UserSettings
 from newvisions.users.settings_codec import read_settings
 from newvisions.utils.errors import AppError
 from newvisions.voice_cloning.dependencies import VoiceCloning
-from newvisions.voice_cloning.exceptions import VoiceProviderUnavailable
-from newvisions.voice_cloning.providers.base import SpeechRequest, VoiceSample
-from newvisions.voice_cloning.service import SampleLoader
+from newvisions.voice_cloning.exceptions import ProviderQuotaExceeded, VoiceProviderUnavailable
+from newvisions.voice_cloning.providers.base import Speech, SpeechRequest, VoiceSample
+from newvisions.voice_cloning.service import CloneService, SampleLoader
 
 log = structlog.get_logger(__name__)
 
@@ -194,30 +194,31 @@ class Performer:
                     memory=TransactionalNoteMemory(self._sessionmaker, user.id),
                 )
 
-            async def stored_sample(_user_id: uuid.UUID) -> VoiceSample:
-                return sample
-
-            clock.entering("clone")
-            clone_started = time.perf_counter()
-            async with clones.temporary_clone(user.id, request_id, stored_sample) as voice:
-                clock.record("clone", time.perf_counter() - clone_started)
-                with clock.stage("speech"):
-                    speech = await voice.synthesize(
-                        SpeechRequest(
-                            text=note.text,
-                            language=settings.voice_language,
-                            speaker_sex=settings.speaker_sex.value,
-                            stability=settings.voice_stability,
-                            similarity=settings.voice_similarity,
-                        )
-                    )
-                voice_source = voice.source
+            speech_request = SpeechRequest(
+                text=note.text,
+                language=settings.voice_language,
+                speaker_sex=settings.speaker_sex.value,
+                stability=settings.voice_stability,
+                similarity=settings.voice_similarity,
+            )
+            try:
+                speech, voice_source = await self._speak(
+                    clones, user.id, request_id, sample, speech_request, clock
+                )
+            except (VoiceProviderUnavailable, ProviderQuotaExceeded) as exc:
+                if self._voice.fallback is None:
+                    raise
+                log.warning("perform.voice_fallback", perform_id=str(perform_id), error=exc.code)
+                speech, voice_source = await self._speak(
+                    self._voice.fallback, user.id, request_id, sample, speech_request, clock
+                )
             with clock.stage("render"):
                 async with self._sessionmaker.begin() as session:
                     memo = await audio_service.create_memo(
                         session, self.settings, user.id, speech, settings
                     )
-            usage = await self._quota.commit(held, self._quota.billed(note.text, model))
+            billed_model = OFFLINE_MODEL if voice_source == OFFLINE_MODEL else model
+            usage = await self._quota.commit(held, self._quota.billed(note.text, billed_model))
 
         result = PerformResult(
             perform_id=perform_id,
@@ -255,6 +256,28 @@ class Performer:
             outcome="ok",
         )
         return result
+
+    async def _speak(
+        self,
+        clones: CloneService,
+        user_id: uuid.UUID,
+        request_id: str,
+        sample: VoiceSample,
+        request: SpeechRequest,
+        clock: _Stopwatch,
+    ) -> tuple[Speech, str]:
+        """Speak with a temporary clone; the clone is gone when this returns."""
+
+        async def stored_sample(_user_id: uuid.UUID) -> VoiceSample:
+            return sample
+
+        clock.entering("clone")
+        clone_started = time.perf_counter()
+        async with clones.temporary_clone(user_id, request_id, stored_sample) as voice:
+            clock.record("clone", time.perf_counter() - clone_started)
+            with clock.stage("speech"):
+                speech = await voice.synthesize(request)
+            return speech, voice.source
 
     # ------------------------------------------------------------------ idempotency
 
