@@ -26,6 +26,12 @@ from newvisions.app import create_app
 from newvisions.config.database import create_sessionmaker
 from newvisions.config.settings import Settings
 from newvisions.models import User
+from tests.content.conftest import (  # noqa: F401 - the Gemini emulator on loopback
+    EMULATOR_API_KEY,
+    EMULATOR_MODEL,
+    RunningEmulator,
+    running_emulator,
+)
 from tests.factories import DEFAULT_PASSWORD, LoggedIn
 from tests.voice_cloning.conftest import (  # noqa: F401 - fixtures shared with the clone tests
     API_KEY,
@@ -135,4 +141,13 @@ def elevenlabs_settings(server: EmulatorServer) -> dict[str, Any]:
         "elevenlabs_api_key": SecretStr(API_KEY),
         "elevenlabs_base_url": server.url,
         "elevenlabs_model_id": "eleven_flash_v2_5",
+    }
+
+
+def gemini_settings(running: RunningEmulator) -> dict[str, Any]:
+    return {
+        "thought_provider": "gemini",
+        "gemini_api_key": SecretStr(EMULATOR_API_KEY),
+        "gemini_model": EMULATOR_MODEL,
+        "gemini_base_url": running.base_url,
     }
