@@ -24,9 +24,12 @@ from newvisions.content.router import router as thoughts_router
 from newvisions.content.service import NoteWriter
 from newvisions.health.router import router as health_router
 from newvisions.health.service import database_check
+from newvisions.limits.quota_manager import QuotaManager
 from newvisions.limits.rate_limiter import RateLimit, RateLimiter
 from newvisions.limits.router import router as limits_router
 from newvisions.limits.tasks import release_stale_reservations
+from newvisions.perform.router import router as perform_router
+from newvisions.perform.service import Performer
 from newvisions.users.router import admin_router as users_admin_router
 from newvisions.users.router import router as users_router
 from newvisions.utils.errors import install_error_handlers
@@ -38,7 +41,11 @@ from newvisions.voice_cloning.analysis import voice_analyser
 from newvisions.voice_cloning.dependencies import VoiceCloning
 from newvisions.voice_cloning.recording import tasks as recording_tasks
 from newvisions.voice_cloning.recording.router import router as voice_recording_router
-from newvisions.voice_cloning.recording.service import RecordingIntake, transaction_scope
+from newvisions.voice_cloning.recording.service import (
+    RecordingIntake,
+    sample_loader,
+    transaction_scope,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -122,6 +129,14 @@ def create_app(
     app.state.sessionmaker = sessionmaker
     app.state.voice_cloning = voice_cloning
     app.state.voice_recordings = voice_recordings
+    app.state.performer = Performer(
+        settings=settings,
+        sessionmaker=sessionmaker,
+        note_writer=note_writer,
+        voice_cloning=voice_cloning,
+        quota=QuotaManager(sessionmaker, settings),
+        load_sample=sample_loader(voice_recordings),
+    )
     app.state.note_writer = note_writer
     # Shared by every module that throttles requests; None when throttling is switched off.
     app.state.rate_limiter = rate_limiter if settings.rate_limits_enabled else None
@@ -148,6 +163,7 @@ def create_app(
         limits_router,
         audio_router,
         voice_recording_router,
+        perform_router,
     ):
         app.include_router(router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

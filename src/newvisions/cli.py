@@ -16,6 +16,7 @@ from newvisions.audio.cli import app as audio_cli
 from newvisions.config.database import create_engine
 from newvisions.config.settings import get_settings
 from newvisions.content.cli import emulate_gemini
+from newvisions.perform.cli import perform
 from newvisions.users.cli import app as users_app
 from newvisions.users.cli import first_run
 from newvisions.voice_cloning.cli import emulate_elevenlabs, sweep
@@ -26,6 +27,7 @@ app.add_typer(codes_app, name="codes")
 app.add_typer(users_app, name="users")
 app.add_typer(audio_cli, name="audio")
 app.command("sweep")(sweep)
+app.command("perform")(perform)
 app.add_typer(recordings_app, name="recordings")
 
 # Vendor emulators for development and tests; each module registers its own.

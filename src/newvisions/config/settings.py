@@ -200,6 +200,11 @@ class Settings(BaseSettings):
         default=VoiceProviderName.offline,
         description="Who clones and speaks: the offline engine or ElevenLabs.",
     )
+    voice_offline_fallback: bool = Field(
+        default=False,
+        description="When the voice provider is down, speak with the offline engine instead "
+        "of answering 503 (the response says voice_source=offline).",
+    )
     elevenlabs_api_key: SecretStr | None = Field(
         default=None, description="ElevenLabs API key (needed when voice_provider=elevenlabs)."
     )

@@ -18,7 +18,7 @@ import anyio
 import structlog
 from fastapi import Depends, Request
 from prometheus_client import Counter
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newvisions.config.settings import Settings, ThoughtProviderName
 from newvisions.content import content_filter, language
@@ -68,6 +68,23 @@ class NoteMemory:
 
     async def remember(self, text: str) -> None:
         await self._repository.remember(self._user_id, text)
+
+
+class TransactionalNoteMemory:
+    """The same memory in short transactions of its own, for callers that hold no session
+    across slow work (a perform must not keep a write transaction open while it speaks)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], user_id: uuid.UUID) -> None:
+        self._sessionmaker = sessionmaker
+        self._user_id = user_id
+
+    async def previous(self) -> str | None:
+        async with self._sessionmaker() as session:
+            return await NoteMemory(session, self._user_id).previous()
+
+    async def remember(self, text: str) -> None:
+        async with self._sessionmaker.begin() as session:
+            await NoteMemory(session, self._user_id).remember(text)
 
 
 def build_provider(settings: Settings) -> ThoughtProvider:

@@ -7,6 +7,7 @@ from newvisions.models.generated_audio import GeneratedAudio
 from newvisions.models.last_note import LastNote
 from newvisions.models.monthly_usage import MonthlyUsage
 from newvisions.models.password_reset_code import PasswordResetCode
+from newvisions.models.perform import Perform, PerformStatus
 from newvisions.models.refresh_token import RefreshToken
 from newvisions.models.usage_entry import UsageEntry, UsageStatus
 from newvisions.models.user import User, UserRole
@@ -23,6 +24,8 @@ __all__ = [
     "LastNote",
     "MonthlyUsage",
     "PasswordResetCode",
+    "Perform",
+    "PerformStatus",
     "RefreshToken",
     "TimestampMixin",
     "UsageEntry",

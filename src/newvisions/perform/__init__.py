@@ -1,0 +1,1 @@
+"""The orchestrator: one perform = quota + note + temporary clone + speech + memo."""
