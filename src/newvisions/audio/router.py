@@ -10,17 +10,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from newvisions.audio import service
 from newvisions.audio.exceptions import AudioExpired, AudioLinkInvalid, AudioNotFound
 from newvisions.audio.schemas import AudioLink
-from newvisions.auth.dependencies import CurrentUser, current_authentication
-from newvisions.auth.exceptions import InvalidToken, NotAuthenticated
+from newvisions.auth.dependencies import AUTH_ERRORS, CurrentUser, current_authentication
 from newvisions.config.constants import API_PREFIX
 from newvisions.config.database import DbSession
 from newvisions.config.settings import Settings
-from newvisions.users.exceptions import UserDeactivated
 from newvisions.utils.errors import error_responses
 
 router = APIRouter(prefix=f"{API_PREFIX}/audio", tags=["audio"])
 
-_AUTH_ERRORS = (NotAuthenticated, InvalidToken, UserDeactivated)
 _optional_bearer = HTTPBearer(auto_error=False, description="The access token, unless ?token=.")
 
 
@@ -35,7 +32,7 @@ def _settings(request: Request) -> Settings:
     summary="Download or play a generated memo (owner's token, or a signed ?token= link)",
     responses={
         200: {"content": {"audio/mp4": {}, "audio/mpeg": {}}, "description": "The memo."},
-        **error_responses(*_AUTH_ERRORS, AudioLinkInvalid, AudioNotFound, AudioExpired),
+        **error_responses(*AUTH_ERRORS, AudioLinkInvalid, AudioNotFound, AudioExpired),
     },
 )
 async def get_audio(
@@ -64,7 +61,7 @@ async def get_audio(
     "/{audio_id}/link",
     response_model=AudioLink,
     summary="A fresh signed link to one of your memos, for <audio src>",
-    responses=error_responses(*_AUTH_ERRORS, AudioNotFound, AudioExpired),
+    responses=error_responses(*AUTH_ERRORS, AudioNotFound, AudioExpired),
 )
 async def new_link(
     audio_id: uuid.UUID, request: Request, user: CurrentUser, session: DbSession
@@ -77,7 +74,7 @@ async def new_link(
     "/{audio_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete one of your memos now",
-    responses=error_responses(*_AUTH_ERRORS, AudioNotFound),
+    responses=error_responses(*AUTH_ERRORS, AudioNotFound),
 )
 async def delete_audio(
     audio_id: uuid.UUID, request: Request, user: CurrentUser, session: DbSession

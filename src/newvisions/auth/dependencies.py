@@ -8,10 +8,14 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from newvisions.auth import service
-from newvisions.auth.exceptions import AdminRequired, NotAuthenticated
+from newvisions.auth.exceptions import AdminRequired, InvalidToken, NotAuthenticated
 from newvisions.auth.throttling import Throttle
 from newvisions.config.database import DbSession
 from newvisions.models import User
+from newvisions.users.exceptions import UserDeactivated
+
+# What a route behind CurrentUser may answer before it runs (for each route's `responses=`).
+AUTH_ERRORS = (NotAuthenticated, InvalidToken, UserDeactivated)
 
 _bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login.")
 

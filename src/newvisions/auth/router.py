@@ -14,12 +14,10 @@ from newvisions.activation.exceptions import (
 )
 from newvisions.activation.schemas import PasswordReset
 from newvisions.auth import service
-from newvisions.auth.dependencies import AuthThrottle, CurrentAuth
+from newvisions.auth.dependencies import AUTH_ERRORS, AuthThrottle, CurrentAuth
 from newvisions.auth.exceptions import (
     InvalidCredentials,
     InvalidRefreshToken,
-    InvalidToken,
-    NotAuthenticated,
     SessionNotFound,
     TooManyAttempts,
 )
@@ -32,8 +30,6 @@ from newvisions.users.schemas import User, UserRegister
 from newvisions.utils.errors import error_responses
 
 router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"])
-
-_AUTH_ERRORS = (NotAuthenticated, InvalidToken, UserDeactivated)
 
 
 def _secret(request: Request) -> str:
@@ -112,7 +108,7 @@ async def refresh(payload: RefreshRequest, request: Request, session: DbSession)
     "/logout",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="End this session",
-    responses=error_responses(*_AUTH_ERRORS),
+    responses=error_responses(*AUTH_ERRORS),
 )
 async def logout(auth: CurrentAuth, session: DbSession) -> None:
     await service.logout(session, auth)
@@ -122,7 +118,7 @@ async def logout(auth: CurrentAuth, session: DbSession) -> None:
     "/logout-all",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="End every session of this account",
-    responses=error_responses(*_AUTH_ERRORS),
+    responses=error_responses(*AUTH_ERRORS),
 )
 async def logout_all(auth: CurrentAuth, session: DbSession) -> None:
     await service.logout_all(session, auth.user)
@@ -132,7 +128,7 @@ async def logout_all(auth: CurrentAuth, session: DbSession) -> None:
     "/sessions",
     response_model=list[Session],
     summary="Devices logged in to this account",
-    responses=error_responses(*_AUTH_ERRORS),
+    responses=error_responses(*AUTH_ERRORS),
 )
 async def sessions(auth: CurrentAuth, session: DbSession) -> list[Session]:
     return [
@@ -151,7 +147,7 @@ async def sessions(auth: CurrentAuth, session: DbSession) -> list[Session]:
     "/sessions/{session_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Log a device out",
-    responses=error_responses(*_AUTH_ERRORS, SessionNotFound),
+    responses=error_responses(*AUTH_ERRORS, SessionNotFound),
 )
 async def revoke_session(session_id: uuid.UUID, auth: CurrentAuth, session: DbSession) -> None:
     await service.revoke_session(session, auth.user, session_id)

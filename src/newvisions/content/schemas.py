@@ -13,7 +13,9 @@ class Note(BaseModel):
     provider: str = Field(description="Who wrote the text: `offline` or `gemini`.")
 
 
-class ThoughtPreviewCreate(BaseModel):
+class SpectatorChoice(BaseModel):
+    """What the spectator chose, in a routine: the input of a note (and of a perform)."""
+
     routine: str = Field(
         min_length=1,
         max_length=32,
@@ -23,6 +25,9 @@ class ThoughtPreviewCreate(BaseModel):
     value: str = Field(
         min_length=1, max_length=200, description="What the spectator chose.", examples=["QH"]
     )
+
+
+class ThoughtPreviewCreate(SpectatorChoice):
     language: Language | None = Field(
         default=None, description="Note language; defaults to the user's voice_language."
     )

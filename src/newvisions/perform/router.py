@@ -5,8 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 
 from newvisions.audio.exceptions import AudioRenderFailed
-from newvisions.auth.dependencies import CurrentUser
-from newvisions.auth.exceptions import InvalidToken, NotAuthenticated
+from newvisions.auth.dependencies import AUTH_ERRORS, CurrentUser
 from newvisions.config.constants import API_PREFIX
 from newvisions.config.database import DbSession
 from newvisions.content.exceptions import (
@@ -23,7 +22,6 @@ from newvisions.perform.exceptions import (
     PerformInProgress,
 )
 from newvisions.perform.schemas import PerformCreate, PerformResult, PerformSummary
-from newvisions.users.exceptions import UserDeactivated
 from newvisions.utils.errors import error_responses
 from newvisions.utils.request_context import current_request_id
 from newvisions.voice_cloning.exceptions import (
@@ -35,7 +33,6 @@ from newvisions.voice_cloning.exceptions import (
 
 router = APIRouter(prefix=API_PREFIX, tags=["perform"])
 
-_AUTH_ERRORS = (NotAuthenticated, InvalidToken, UserDeactivated)
 _PRINTABLE_ASCII = range(0x21, 0x7F)
 
 
@@ -52,7 +49,7 @@ def _checked_key(key: str | None) -> str | None:
     response_model=PerformResult,
     summary="Make the memo: note + the performer's voice + voice-memo rendering",
     responses=error_responses(
-        *_AUTH_ERRORS,
+        *AUTH_ERRORS,
         InvalidIdempotencyKey,
         IdempotencyKeyReused,
         PerformInProgress,
@@ -89,7 +86,7 @@ async def perform(
     "/performs",
     response_model=list[PerformSummary],
     summary="The performer's recent memos, newest first",
-    responses=error_responses(*_AUTH_ERRORS),
+    responses=error_responses(*AUTH_ERRORS),
 )
 async def recent_performs(
     user: CurrentUser,

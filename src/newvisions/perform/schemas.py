@@ -5,19 +5,11 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from newvisions.content.schemas import SpectatorChoice
 from newvisions.users.schemas import UserSettingsUpdate
 
 
-class PerformCreate(BaseModel):
-    routine: str = Field(
-        min_length=1,
-        max_length=32,
-        description="cards, numbers, star-signs, names, years, movies, phobias or custom.",
-        examples=["cards"],
-    )
-    value: str = Field(
-        min_length=1, max_length=200, description="What the spectator chose.", examples=["QC"]
-    )
+class PerformCreate(SpectatorChoice):
     settings_override: UserSettingsUpdate | None = Field(
         default=None, description="Settings for this perform only (not saved)."
     )

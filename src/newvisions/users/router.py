@@ -5,15 +5,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from newvisions.auth.dependencies import AdminUser, CurrentAuth, CurrentUser
-from newvisions.auth.exceptions import AdminRequired, InvalidToken, NotAuthenticated
+from newvisions.auth.dependencies import AUTH_ERRORS, AdminUser, CurrentAuth, CurrentUser
+from newvisions.auth.exceptions import AdminRequired
 from newvisions.config.constants import API_PREFIX
 from newvisions.config.database import DbSession
 from newvisions.users import service
 from newvisions.users.exceptions import (
     CannotDeactivateSelf,
     EmailTaken,
-    UserDeactivated,
     UsernameTaken,
     UserNotFound,
     WrongPassword,
@@ -36,11 +35,10 @@ from newvisions.utils.errors import error_responses
 router = APIRouter(prefix=f"{API_PREFIX}/users", tags=["users"])
 admin_router = APIRouter(prefix=f"{API_PREFIX}/admin/users", tags=["admin"])
 
-_AUTH_ERRORS = (NotAuthenticated, InvalidToken, UserDeactivated)
-_ADMIN_ERRORS = (*_AUTH_ERRORS, AdminRequired)
+_ADMIN_ERRORS = (*AUTH_ERRORS, AdminRequired)
 
 
-@router.get("/me", response_model=User, responses=error_responses(*_AUTH_ERRORS))
+@router.get("/me", response_model=User, responses=error_responses(*AUTH_ERRORS))
 async def me(user: CurrentUser) -> User:
     return User.model_validate(user)
 
@@ -49,7 +47,7 @@ async def me(user: CurrentUser) -> User:
     "/me",
     response_model=User,
     summary="Change username or email (needs the current password)",
-    responses=error_responses(*_AUTH_ERRORS, WrongPassword, UsernameTaken, EmailTaken),
+    responses=error_responses(*AUTH_ERRORS, WrongPassword, UsernameTaken, EmailTaken),
 )
 async def update_me(payload: UserUpdate, user: CurrentUser, session: DbSession) -> User:
     return User.model_validate(await service.update_profile(session, user, payload))
@@ -59,7 +57,7 @@ async def update_me(payload: UserUpdate, user: CurrentUser, session: DbSession) 
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Change the password; every other session ends",
-    responses=error_responses(*_AUTH_ERRORS, WrongPassword),
+    responses=error_responses(*AUTH_ERRORS, WrongPassword),
 )
 async def change_password(payload: PasswordChange, auth: CurrentAuth, session: DbSession) -> None:
     await service.change_password(
@@ -75,25 +73,25 @@ async def change_password(payload: PasswordChange, auth: CurrentAuth, session: D
     "/me",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete the account and everything it owns",
-    responses=error_responses(*_AUTH_ERRORS, WrongPassword),
+    responses=error_responses(*AUTH_ERRORS, WrongPassword),
 )
 async def delete_me(payload: AccountDelete, user: CurrentUser, session: DbSession) -> None:
     await service.delete_account(session, user, payload.password)
 
 
-@router.get("/me/settings", response_model=UserSettings, responses=error_responses(*_AUTH_ERRORS))
+@router.get("/me/settings", response_model=UserSettings, responses=error_responses(*AUTH_ERRORS))
 async def get_settings(user: CurrentUser) -> UserSettings:
     return service.get_settings(user)
 
 
-@router.put("/me/settings", response_model=UserSettings, responses=error_responses(*_AUTH_ERRORS))
+@router.put("/me/settings", response_model=UserSettings, responses=error_responses(*AUTH_ERRORS))
 async def put_settings(
     payload: UserSettings, user: CurrentUser, session: DbSession
 ) -> UserSettings:
     return await service.replace_settings(session, user, payload)
 
 
-@router.patch("/me/settings", response_model=UserSettings, responses=error_responses(*_AUTH_ERRORS))
+@router.patch("/me/settings", response_model=UserSettings, responses=error_responses(*AUTH_ERRORS))
 async def patch_settings(
     payload: UserSettingsUpdate, user: CurrentUser, session: DbSession
 ) -> UserSettings:

@@ -13,11 +13,9 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
-from newvisions.auth.dependencies import CurrentUser
-from newvisions.auth.exceptions import InvalidToken, NotAuthenticated
+from newvisions.auth.dependencies import AUTH_ERRORS, CurrentUser
 from newvisions.config.constants import API_PREFIX
 from newvisions.config.database import DbSession
-from newvisions.users.exceptions import UserDeactivated
 from newvisions.utils.errors import error_responses
 from newvisions.voice_cloning.recording import service, tasks
 from newvisions.voice_cloning.recording.exceptions import (
@@ -41,7 +39,6 @@ from newvisions.voice_cloning.recording.schemas import VoiceRecording, VoiceReco
 
 router = APIRouter(prefix=f"{API_PREFIX}/voice", tags=["voice"])
 
-_AUTH_ERRORS = (NotAuthenticated, InvalidToken, UserDeactivated)
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
 JSON_OVERHEAD = 64 * 1024  # the data: prefix, mime_type, quotes and whitespace
 
@@ -168,7 +165,7 @@ _UPLOAD_BODY: dict[str, Any] = {
     responses={
         200: {"model": VoiceRecording, "description": "The identical recording is already stored."},
         **error_responses(
-            *_AUTH_ERRORS,
+            *AUTH_ERRORS,
             RecordingTooLarge,
             RecordingContentTypeUnsupported,
             RecordingFormatUnsupported,
@@ -209,7 +206,7 @@ async def upload_recording(
     "/recording",
     response_model=VoiceRecording,
     summary="Metadata of the current recording (never its audio)",
-    responses=error_responses(*_AUTH_ERRORS, VoiceRecordingNotFound),
+    responses=error_responses(*AUTH_ERRORS, VoiceRecordingNotFound),
 )
 async def get_recording(user: CurrentUser, session: DbSession) -> VoiceRecording:
     return service.to_schema(await service.current(session, user.id))
@@ -219,7 +216,7 @@ async def get_recording(user: CurrentUser, session: DbSession) -> VoiceRecording
     "/recording",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete the recording and its analysis",
-    responses=error_responses(*_AUTH_ERRORS, VoiceRecordingNotFound),
+    responses=error_responses(*AUTH_ERRORS, VoiceRecordingNotFound),
 )
 async def delete_recording(
     background: BackgroundTasks, user: CurrentUser, session: DbSession, intake: Intake
