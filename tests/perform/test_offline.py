@@ -21,13 +21,13 @@ async def live(live_app: LiveFactory) -> Live:
 
 async def _analysed(live: Live, headers: dict[str, str]) -> None:
     """Wait for the upload's analysis (the engine's first use loads its models)."""
-    for _ in range(240):
+    for _ in range(600):
         body = (await live.client.get("/api/voice/recording", headers=headers)).json()
         if body["analysis"]["status"] in ("ready", "failed"):
             assert body["analysis"]["status"] == "ready", body["analysis"]
             return
         await asyncio.sleep(0.5)
-    raise AssertionError("the analysis did not finish in 120 s")
+    raise AssertionError("the analysis did not finish in 300 s")
 
 
 def _samples(data: bytes) -> tuple[np.ndarray, int]:
