@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import statistics
 import subprocess
 import sys
@@ -22,10 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
-from tests.loopback import BackgroundServer
 from tests.voice_cloning.recording.audio_fixtures import encode
 
 from newvisions.activation import service as activation_service
@@ -33,10 +34,6 @@ from newvisions.app import create_app
 from newvisions.cli import alembic_config
 from newvisions.config.database import create_engine
 from newvisions.config.settings import Environment, Settings
-from newvisions.voice_cloning.providers.elevenlabs_emulator import (
-    ElevenLabsEmulator,
-    EmulatorConfig,
-)
 
 REPO = Path(__file__).resolve().parents[1]
 VALUES = [("cards", "Q of Clubs"), ("numbers", "37"), ("star-signs", "Scorpio"), ("names", "Lucy")]
@@ -158,22 +155,60 @@ async def main(performs: int) -> None:
         offline_dir = Path(tmp) / "offline"
         await run("offline engine", base_settings(offline_dir), webm, performs)
 
-        emulator = ElevenLabsEmulator(EmulatorConfig(api_keys=frozenset({"bench-key"})))
-        with BackgroundServer(emulator.app, on_stop=emulator.close) as server:
+        # The emulator runs in its own process, as a remote provider would: sharing this
+        # process would put its audio encoding on our event loop's GIL.
+        port = free_port()
+        emulator = start_emulator(port)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            await wait_until_up(url)
             emulated_dir = Path(tmp) / "emulated"
             settings = base_settings(
                 emulated_dir,
                 voice_provider="elevenlabs",
                 elevenlabs_api_key=SecretStr("bench-key"),
-                elevenlabs_base_url=server.url,
+                elevenlabs_base_url=url,
             )
             results = await run("ElevenLabs emulator (instant answers)", settings, webm, performs)
-            calls = sum(emulator.call_counts.values())
+            async with AsyncClient(base_url=url) as client:
+                state = (await client.get("/_emulator/state")).json()
+            counts = state["call_counts"]
+            calls = sum(counts.values())
             print(
-                f"  provider calls: {dict(emulator.call_counts)} over {len(results) + 1} performs "
+                f"  provider calls: {counts} over {len(results) + 1} performs "
                 f"= {calls / (len(results) + 1):.2f} per perform; peak live voices "
-                f"{emulator.peak_live_cloned}"
+                f"{state['peak_live_cloned']}"
             )
+        finally:
+            emulator.terminate()
+            emulator.wait(timeout=10)
+
+
+def start_emulator(port: int) -> subprocess.Popen[bytes]:
+    command = Path(sys.executable).with_name("newvisions")
+    return subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+        [str(command), "emulate", "elevenlabs", "--port", str(port), "--api-key", "bench-key"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_until_up(url: str) -> None:
+    async with AsyncClient(base_url=url) as client:
+        for _ in range(100):
+            try:
+                await client.get("/_emulator/state")
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+            else:
+                return
+    raise RuntimeError("the emulator did not start")
 
 
 if __name__ == "__main__":
