@@ -71,7 +71,7 @@ class EnglishTranscriber:
             segments, _ = self._model.transcribe(
                 audio,
                 language="en",
-                beam_size=1,
+                beam_size=5,  # a check, not a live caption: accuracy over speed
                 vad_filter=False,
                 condition_on_previous_text=False,
             )
