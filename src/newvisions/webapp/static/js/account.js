@@ -17,7 +17,7 @@ async function usageCard() {
       h("p", { class: "usage-line", dataset: { used: usage.used, remaining: usage.remaining } },
         t("account.usageLine", { used: number(usage.used), limit: number(usage.limit), remaining: number(usage.remaining) })),
       bar,
-      h("p", { class: "hint" }, t("account.resets", { date: shortDate(usage.resets_at) })));
+      h("p", { class: "hint" }, t("account.resets", { date: shortDate(usage.resets_at, undefined, { utc: true }) })));
   } catch (err) {
     card.append(h("p", { class: "hint" }, err instanceof ApiError && err.code === "not_found" ? t("account.usageUnavailable") : errorMessage(err)));
   }

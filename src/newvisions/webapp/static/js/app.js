@@ -54,6 +54,9 @@ async function render() {
   if (isLoggedIn() && route in PUBLIC) route = "perform";
   if (!(route in PUBLIC) && !(route in PRIVATE)) route = "perform";
   document.body.dataset.screen = route;
+  // The memo screen is for the audience's eyes: no leftover message from another screen.
+  const leftover = document.getElementById("toast");
+  if (route === "memos" && !leftover.classList.contains("discreet")) leftover.hidden = true;
   const view = PUBLIC[route] || PRIVATE[route];
   const content = h("main", { class: `screen screen-${route}` });
   const withTabs = TABS.includes(route);

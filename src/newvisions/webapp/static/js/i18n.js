@@ -257,10 +257,11 @@ const MONTHS_SHORT = {
 };
 
 // "25 Nov 2026" — the shape of the server's default memo title date.
-export function shortDate(value, lang = current) {
+export function shortDate(value, lang = current, { utc = false } = {}) {
   const d = value instanceof Date ? value : parseDate(value);
   if (!d || Number.isNaN(d.getTime())) return "";
   const months = MONTHS_SHORT[lang] || MONTHS_SHORT.en;
+  if (utc) return `${d.getUTCDate()} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
   return `${d.getDate()} ${months[d.getMonth()]} ${d.getFullYear()}`;
 }
 

@@ -23,7 +23,9 @@ export async function loadMemos() {
   try {
     const body = await api.get("/api/performs");
     const list = Array.isArray(body) ? body : body?.items || body?.performs || [];
-    const fresh = list.map(normalise);
+    const local = new Map(store.items.map((m) => [m.id, m]));
+    // Keep what only this page knows about a memo (when its perform started).
+    const fresh = list.map(normalise).map((m) => (local.has(m.id) ? { ...m, started: local.get(m.id).started } : m));
     // A memo made in this page stays on top even if the list was fetched before it landed.
     const known = new Set(fresh.map((m) => m.id));
     store.items = [...store.items.filter((m) => m.id === store.newId && !known.has(m.id)), ...fresh];
