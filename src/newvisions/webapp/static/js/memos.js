@@ -63,6 +63,7 @@ export function perform(routine, value) {
   const started = performance.now();
   const attempt = { routine, started };
   store.pending = attempt;
+  store.newId = null; // the memo on its way is the new one now
   document.body.dataset.performState = "pending";
   postPerform(routine, value, newIdempotencyKey())
     .then((result) => {
@@ -93,11 +94,8 @@ function memoRow(memo, isNew) {
       h("span", { class: "memo-duration" }, formatDuration(memo.duration))));
   row.append(summary);
   let player = null;
-  if (memo.url) {
-    player = buildPlayer(memo, row);
-    // The new memo loads at once, so it can play the moment it is tapped.
-    if (!isNew) player.audio.preload = "none";
-  }
+  // The new memo loads at once, so it can play the moment it is tapped; older ones on demand.
+  if (memo.url) player = buildPlayer(memo, row, isNew);
   summary.addEventListener("click", () => {
     const open = !row.classList.contains("open");
     row.parentElement?.querySelectorAll(".memo.open").forEach((other) => {
@@ -116,8 +114,8 @@ function memoRow(memo, isNew) {
   return row;
 }
 
-function buildPlayer(memo, row) {
-  const audio = h("audio", { preload: "auto", src: memo.url });
+function buildPlayer(memo, row, isNew) {
+  const audio = h("audio", { preload: isNew ? "auto" : "none", src: memo.url });
   const scrubber = h("input", { type: "range", class: "scrubber", min: 0, max: 1, step: 0.01, value: 0, "aria-label": memo.title });
   const elapsed = h("span", { class: "elapsed" }, "0:00");
   const remaining = h("span", { class: "remaining" }, `-${formatDuration(memo.duration)}`);
@@ -135,7 +133,7 @@ function buildPlayer(memo, row) {
   audio.addEventListener("canplay", () => {
     if (row.dataset.playable !== "1") {
       row.dataset.playable = "1";
-      if (memo.started !== undefined && !document.body.dataset.lastPerformMs) {
+      if (isNew && memo.started !== undefined && !document.body.dataset.lastPerformMs) {
         document.body.dataset.lastPerformMs = String(Math.round(performance.now() - memo.started));
       }
     }
