@@ -215,9 +215,11 @@ def test_03_change_settings(flow: Flow) -> None:
     page.check("input[name=background_sound]")
     _set_range(page, "background_volume", 20)
     page.check("input[name=speaker_sex][value=male]", force=True)
-    page.fill("input[name=voice_note_name]", MEMO_TITLE)
+    page.fill("input[name=voice_note_name]", "")
     page.fill("input[name=voice_note_date]", MEMO_DATE)
     preview = page.locator(".memo-preview")
+    assert preview.locator(".memo-title").inner_text() == "Recording on 14 Mar 2026"
+    page.fill("input[name=voice_note_name]", MEMO_TITLE)
     assert MEMO_TITLE in preview.inner_text() and "14 Mar 2026" in preview.inner_text()
     page.click("form[data-form=settings] button[type=submit]")
     page.wait_for_selector("form[data-form=settings][data-saved='1']")

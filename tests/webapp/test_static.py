@@ -10,6 +10,7 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from newvisions.app import create_app
+from newvisions.audio import memo
 from newvisions.config.settings import Settings
 from newvisions.limits.rate_limiter import RateLimiter
 from newvisions.webapp import icons
@@ -92,3 +93,10 @@ async def test_the_app_can_be_switched_off(
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         assert (await client.get("/")).status_code == 404
         assert (await client.get("/api/health")).status_code == 200
+
+
+def test_the_settings_preview_names_memos_like_the_server() -> None:
+    source = (STATIC_DIR / "js" / "memo_titles.js").read_text("utf-8")
+    table = json.loads(source.split("/* memo-titles */", 1)[1].split("/* end */", 1)[0])
+    assert table["titles"] == memo._TITLES
+    assert table["months"] == {lang: months.split() for lang, months in memo._MONTHS.items()}

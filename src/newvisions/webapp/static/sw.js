@@ -12,6 +12,7 @@ const SHELL = [
   "/static/js/auth.js",
   "/static/js/perform.js",
   "/static/js/memos.js",
+  "/static/js/memo_titles.js",
   "/static/js/voice.js",
   "/static/js/settings.js",
   "/static/js/account.js",

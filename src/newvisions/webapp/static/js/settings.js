@@ -3,6 +3,7 @@ import { api } from "./api.js";
 import { busy, field, formError, formatDuration, h, mount, showError, toast } from "./dom.js";
 import { errorMessage, shortDate, t } from "./i18n.js";
 import { applySettings, go } from "./app.js";
+import { defaultMemoTitle } from "./memo_titles.js";
 
 const LANGUAGES = ["en", "es", "fr", "de", "it", "pt"];
 
@@ -33,13 +34,13 @@ export async function settingsView(root, { state }) {
   const preview = h("div", { class: "memo-preview" });
 
   const drawPreview = () => {
-    const lang = language.value === "es" ? "es" : "en";
     const day = date.value || todayIso();
-    // The same rule as the server: the default title names the memo's date.
-    const shownTitle = title.value.trim() || t("settings.defaultTitle", { date: shortDate(day, lang) });
+    // The server's rule: without a title of its own, a memo is named after its date, in the
+    // memo's language.
+    const shownTitle = title.value.trim() || defaultMemoTitle(day, language.value);
     preview.replaceChildren(
       h("span", { class: "memo-title" }, shownTitle),
-      h("span", { class: "memo-meta" }, h("span", { class: "memo-date" }, shortDate(day, lang)), h("span", { class: "memo-duration" }, formatDuration(7))));
+      h("span", { class: "memo-meta" }, h("span", { class: "memo-date" }, shortDate(day)), h("span", { class: "memo-duration" }, formatDuration(7))));
   };
   const toggleVolume = () => { volume.querySelector("input").disabled = !background.checked; };
   [language, title, date].forEach((el) => el.addEventListener("input", drawPreview));
