@@ -72,7 +72,11 @@ class Flow:
             )
 
     def goto(self, route: str) -> None:
-        self.page.goto(f"{self.server.url}/#/{route}")
+        target = f"{self.server.url}/#/{route}"
+        if self.page.url == target:
+            self.page.reload()  # the same hash again would not draw the screen anew
+        else:
+            self.page.goto(target)
         self.page.wait_for_selector("body[data-ready='1']")
         self.page.wait_for_selector(f"main.screen-{route}")
 
@@ -339,10 +343,24 @@ def test_07_usage_shows_the_characters_spent(flow: Flow) -> None:
 
 def test_08_devices_password_and_log_out(flow: Flow) -> None:
     page = flow.page
+    # A second device (another client, JSON tokens) shows up in the list and can be revoked.
+    other = httpx.post(
+        f"{flow.server.url}/api/auth/login",
+        json={"login": flow.username, "password": PASSWORD, "device_name": "Old tablet"},
+    )
+    assert other.status_code == 200, other.text
     flow.goto("account")
     page.wait_for_selector(".device.current")
     assert "This device" in page.inner_text(".device.current")
+    assert page.locator(".device").count() == 2
     flow.shot("account")
+    page.click(".device:not(.current) button")
+    page.wait_for_function("() => document.querySelectorAll('.device').length === 1")
+    refused = httpx.post(
+        f"{flow.server.url}/api/auth/refresh",
+        json={"refresh_token": other.json()["refresh_token"]},
+    )
+    assert refused.status_code == 401
 
     page.fill("form[data-form=password] input[name=current_password]", PASSWORD)
     page.fill("form[data-form=password] input[name=new_password]", NEW_PASSWORD)
