@@ -125,6 +125,7 @@ function buildPlayer(memo, row, isNew) {
     const total = duration() || 0;
     scrubber.max = total || 1;
     if (!scrubber.matches(":active")) scrubber.value = audio.currentTime;
+    scrubber.style.setProperty("--played", `${total ? (audio.currentTime / total) * 100 : 0}%`);
     elapsed.textContent = formatDuration(audio.currentTime);
     remaining.textContent = `-${formatDuration(Math.max(0, total - audio.currentTime))}`;
   };
