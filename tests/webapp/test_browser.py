@@ -196,10 +196,10 @@ def test_02_record_the_voice_with_the_microphone(flow: Flow) -> None:
     # The analysis runs after the upload; the performs below go better once it is done.
     try:
         page.wait_for_selector(
-            ".status[data-analysis=ready], .status[data-analysis=failed]", timeout=120_000
+            ".status[data-analysis=ready], .status[data-analysis=failed]", timeout=90_000
         )
     except PlaywrightTimeoutError:
-        flow.notes.append("the voice analysis was still pending after 120 s")
+        flow.notes.append("the voice analysis was still pending after 90 s")
     assert page.get_attribute(".status", "data-analysis") != "failed", page.inner_text(".status")
     flow.shot("voice-stored")
 

@@ -100,3 +100,39 @@ def test_the_settings_preview_names_memos_like_the_server() -> None:
     table = json.loads(source.split("/* memo-titles */", 1)[1].split("/* end */", 1)[0])
     assert table["titles"] == memo._TITLES
     assert table["months"] == {lang: months.split() for lang, months in memo._MONTHS.items()}
+
+
+def test_every_registration_and_recording_error_has_words_in_both_languages() -> None:
+    from newvisions.activation import exceptions as activation_errors
+    from newvisions.users import exceptions as user_errors
+    from newvisions.utils.errors import AppError
+    from newvisions.voice_cloning.recording import exceptions as recording_errors
+
+    source = (STATIC_DIR / "js" / "i18n.js").read_text("utf-8")
+    codes = {
+        "activation_code_invalid",
+        "activation_code_used",
+        "activation_code_expired",
+        "activation_code_revoked",
+        "username_taken",
+        "email_taken",
+        "password_reset_refused",
+        "wrong_password",
+        "too_many_attempts",
+        "invalid_credentials",
+    }
+    codes |= {
+        error.code
+        for module in (recording_errors,)
+        for error in vars(module).values()
+        if isinstance(error, type) and issubclass(error, AppError) and error is not AppError
+    }
+    known = {
+        error.code
+        for module in (activation_errors, user_errors, recording_errors)
+        for error in vars(module).values()
+        if isinstance(error, type) and issubclass(error, AppError)
+    }
+    for code in sorted(codes):
+        assert code in known or code in {"too_many_attempts", "invalid_credentials"}, code
+        assert source.count(f'"error.{code}":') == 2, f"{code} needs an English and a Spanish line"
