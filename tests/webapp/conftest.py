@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,9 +54,9 @@ class LiveServer:
         return done.stdout
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("webapp-data")
+@contextmanager
+def serve(data_dir: Path) -> Iterator[LiveServer]:
+    """`newvisions serve` on a free loopback port over `data_dir`, with 3 activation codes."""
     port = _free_port()
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("NV_") or k.startswith("NV_TEST_")
@@ -70,32 +71,41 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = LiveServer(url=f"http://127.0.0.1:{port}", data_dir=data_dir, env=env)
     server.cli("migrate")
     server.codes = server.cli("codes", "generate", "--count", "3").split()
-    log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen(  # noqa: S603
-        [str(NEWVISIONS), "serve", "--no-migrate", "--no-bootstrap"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (data_dir / "server.log").read_text()
-            try:
-                if httpx.get(f"{server.url}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start in 60 s"
-            time.sleep(0.2)
-        yield server
-    finally:
-        process.terminate()
+    log_path = data_dir / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603
+            [str(NEWVISIONS), "serve", "--no-migrate", "--no-bootstrap"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, log_path.read_text()
+                try:
+                    if httpx.get(f"{server.url}/api/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "the server did not start in 60 s"
+                time.sleep(0.2)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("webapp-data")
+    try:
+        with serve(data_dir) as server:
+            yield server
+    finally:
         if (data_dir / "server.log").exists():
             ARTIFACTS.mkdir(exist_ok=True)
             shutil.copy(data_dir / "server.log", ARTIFACTS / "browser-server.log")
