@@ -4,13 +4,27 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: run test install install-dev lint typecheck migrate lock clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test install install-dev lint typecheck migrate lock clean chromium
 
 run: install
 	$(BIN)/newvisions serve
 
-test: install-dev
+test: install-dev chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser suite drives Debian's Chromium (Playwright's own browser download cannot work
+# here). Installed once, as root; a no-op when it is already there.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "$(CHROMIUM) is missing: install Debian's chromium as root (apt-get install chromium);" \
+				"the browser tests fail without it" >&2; \
+		fi; \
+	fi
 
 install: $(VENV)/.runtime-installed
 install-dev: $(VENV)/.dev-installed

@@ -46,6 +46,7 @@ from newvisions.voice_cloning.recording.service import (
     sample_loader,
     transaction_scope,
 )
+from newvisions.webapp.router import install_webapp
 
 log = structlog.get_logger(__name__)
 
@@ -167,4 +168,6 @@ def create_app(
     ):
         app.include_router(router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    if settings.webapp_enabled:
+        install_webapp(app)
     return app

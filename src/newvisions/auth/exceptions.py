@@ -43,3 +43,9 @@ class SessionNotFound(AppError):
     status_code = 404
     code = "session_not_found"
     message = "There is no such session on your account."
+
+
+class RefreshTokenMissing(AppError):
+    status_code = 401
+    code = "refresh_token_missing"
+    message = "No session to resume on this device. Please log in."

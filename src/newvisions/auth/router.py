@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Body, Request, Response, status
 
 from newvisions.activation import service as activation_service
 from newvisions.activation.exceptions import (
@@ -13,15 +14,16 @@ from newvisions.activation.exceptions import (
     PasswordResetRefused,
 )
 from newvisions.activation.schemas import PasswordReset
-from newvisions.auth import service
+from newvisions.auth import cookies, service
 from newvisions.auth.dependencies import AUTH_ERRORS, AuthThrottle, CurrentAuth
 from newvisions.auth.exceptions import (
     InvalidCredentials,
     InvalidRefreshToken,
+    RefreshTokenMissing,
     SessionNotFound,
     TooManyAttempts,
 )
-from newvisions.auth.schemas import LoginRequest, RefreshRequest, Session, TokenPair
+from newvisions.auth.schemas import AccessToken, LoginRequest, RefreshRequest, Session, TokenPair
 from newvisions.config.constants import API_PREFIX
 from newvisions.config.database import DbSession
 from newvisions.users import service as users_service
@@ -34,6 +36,20 @@ router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"])
 
 def _secret(request: Request) -> str:
     return str(request.app.state.settings.jwt_secret_value)
+
+
+_COOKIE_VARIANT = (
+    f" With `{cookies.TOKEN_TRANSPORT_HEADER}: cookie` (browsers), the refresh token is set as "
+    f"an HttpOnly, Secure, SameSite=Strict cookie on `{cookies.REFRESH_COOKIE_PATH}` and left "
+    "out of the body."
+)
+
+
+def _deliver(tokens: TokenPair, request: Request, response: Response) -> TokenPair | AccessToken:
+    if not cookies.wants_cookie(request):
+        return tokens
+    cookies.set_refresh_cookie(response, tokens.refresh_token, tokens.refresh_expires_at)
+    return tokens.without_refresh_token()
 
 
 @router.post(
@@ -59,13 +75,18 @@ async def register(payload: UserRegister, session: DbSession, throttle: AuthThro
 
 @router.post(
     "/login",
-    response_model=TokenPair,
+    response_model=TokenPair | AccessToken,
     summary="Log in with username or email; opens a session for this device",
+    description="Returns an access token and a refresh token." + _COOKIE_VARIANT,
     responses=error_responses(InvalidCredentials, UserDeactivated, TooManyAttempts),
 )
 async def login(
-    payload: LoginRequest, request: Request, session: DbSession, throttle: AuthThrottle
-) -> TokenPair:
+    payload: LoginRequest,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    throttle: AuthThrottle,
+) -> TokenPair | AccessToken:
     _, tokens = await service.login(
         session,
         login=payload.login,
@@ -75,7 +96,7 @@ async def login(
         max_sessions=request.app.state.settings.max_sessions_per_user,
         throttle=throttle,
     )
-    return tokens
+    return _deliver(tokens, request, response)
 
 
 @router.post(
@@ -96,22 +117,45 @@ async def reset_password(
 
 @router.post(
     "/refresh",
-    response_model=TokenPair,
+    response_model=TokenPair | AccessToken,
     summary="Rotate the refresh token (a reused old one ends the session)",
-    responses=error_responses(InvalidRefreshToken),
+    description=(
+        "Takes the refresh token from the body, or, in the cookie variant without a body, "
+        "from the cookie." + _COOKIE_VARIANT
+    ),
+    responses=error_responses(InvalidRefreshToken, RefreshTokenMissing),
 )
-async def refresh(payload: RefreshRequest, request: Request, session: DbSession) -> TokenPair:
-    return await service.refresh(session, payload.refresh_token, _secret(request))
+async def refresh(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    payload: Annotated[RefreshRequest | None, Body()] = None,
+) -> TokenPair | AccessToken:
+    use_cookie = cookies.wants_cookie(request)
+    if payload is not None:
+        token: str | None = payload.refresh_token
+    else:
+        token = cookies.refresh_token_from_cookie(request) if use_cookie else None
+    if token is None:
+        raise RefreshTokenMissing()
+    try:
+        tokens = await service.refresh(session, token, _secret(request))
+    except InvalidRefreshToken as exc:
+        if use_cookie:  # a dead token must not stay behind in the browser
+            raise InvalidRefreshToken(headers=cookies.clearing_header()) from exc
+        raise
+    return _deliver(tokens, request, response)
 
 
 @router.post(
     "/logout",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="End this session",
+    summary="End this session (and remove the refresh cookie, if any)",
     responses=error_responses(*AUTH_ERRORS),
 )
-async def logout(auth: CurrentAuth, session: DbSession) -> None:
+async def logout(auth: CurrentAuth, session: DbSession, response: Response) -> None:
     await service.logout(session, auth)
+    cookies.clear_refresh_cookie(response)
 
 
 @router.post(
@@ -120,8 +164,9 @@ async def logout(auth: CurrentAuth, session: DbSession) -> None:
     summary="End every session of this account",
     responses=error_responses(*AUTH_ERRORS),
 )
-async def logout_all(auth: CurrentAuth, session: DbSession) -> None:
+async def logout_all(auth: CurrentAuth, session: DbSession, response: Response) -> None:
     await service.logout_all(session, auth.user)
+    cookies.clear_refresh_cookie(response)
 
 
 @router.get(

@@ -16,13 +16,21 @@ class RefreshRequest(BaseModel):
     refresh_token: str = Field(min_length=1, max_length=256)
 
 
-class TokenPair(BaseModel):
+class AccessToken(BaseModel):
+    """Login/refresh answer of the cookie variant: the refresh token travels in the cookie."""
+
     access_token: str
     token_type: str
     expires_at: datetime
-    refresh_token: str
     refresh_expires_at: datetime
     session_id: uuid.UUID
+
+
+class TokenPair(AccessToken):
+    refresh_token: str
+
+    def without_refresh_token(self) -> AccessToken:
+        return AccessToken.model_validate(self.model_dump(exclude={"refresh_token"}))
 
 
 class Session(BaseModel):

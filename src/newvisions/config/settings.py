@@ -79,6 +79,10 @@ class Settings(BaseSettings):
         description="HS256 signing key; generated once into data_dir in development.",
     )
 
+    webapp_enabled: bool = Field(
+        default=True, description="Serve the performer web app at / (static files, no build)."
+    )
+
     redis_url: str | None = Field(
         default=None,
         description="Redis for locks, slot leases and rate limits shared by several workers.",

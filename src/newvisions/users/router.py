@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
+from newvisions.auth import cookies
 from newvisions.auth.dependencies import AUTH_ERRORS, AdminUser, CurrentAuth, CurrentUser
 from newvisions.auth.exceptions import AdminRequired
 from newvisions.config.constants import API_PREFIX
@@ -75,8 +76,11 @@ async def change_password(payload: PasswordChange, auth: CurrentAuth, session: D
     summary="Delete the account and everything it owns",
     responses=error_responses(*AUTH_ERRORS, WrongPassword),
 )
-async def delete_me(payload: AccountDelete, user: CurrentUser, session: DbSession) -> None:
+async def delete_me(
+    payload: AccountDelete, user: CurrentUser, session: DbSession, response: Response
+) -> None:
     await service.delete_account(session, user, payload.password)
+    cookies.clear_refresh_cookie(response)
 
 
 @router.get("/me/settings", response_model=UserSettings, responses=error_responses(*AUTH_ERRORS))

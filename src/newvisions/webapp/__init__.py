@@ -1,0 +1,1 @@
+"""The performer's web app: static files served by the API itself at `/`."""
