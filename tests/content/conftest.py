@@ -3,17 +3,14 @@ emulator on a loopback socket, so the official SDK talks real HTTP to it."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 
 from newvisions.content import language
 from newvisions.content.providers.gemini_emulator import GeminiEmulator
+from tests.loopback import BackgroundServer
 
 EMULATOR_API_KEY = "emulator-key"
 EMULATOR_MODEL = "gemini-emulated"
@@ -33,29 +30,8 @@ class RunningEmulator:
 @pytest.fixture(scope="session")
 def running_emulator() -> Iterator[RunningEmulator]:
     emulator = GeminiEmulator(api_key=EMULATOR_API_KEY, hang_s=2.0)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            emulator.app,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the Gemini emulator did not start")
-        time.sleep(0.01)
-    yield RunningEmulator(emulator, f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=5)
-    sock.close()
+    with BackgroundServer(emulator.app) as server:
+        yield RunningEmulator(emulator, server.url)
 
 
 @pytest.fixture
