@@ -10,7 +10,9 @@ nothing on PostgreSQL (decision 0012).
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import time
@@ -202,21 +204,22 @@ class Performer:
                 similarity=settings.voice_similarity,
             )
             try:
-                speech, voice_source = await self._speak(
-                    clones, user.id, request_id, sample, speech_request, clock
+                memo, voice_source = await self._speak_and_render(
+                    clones, user.id, request_id, sample, speech_request, settings, clock
                 )
             except (VoiceProviderUnavailable, ProviderQuotaExceeded) as exc:
                 if self._voice.fallback is None:
                     raise
                 log.warning("perform.voice_fallback", perform_id=str(perform_id), error=exc.code)
-                speech, voice_source = await self._speak(
-                    self._voice.fallback, user.id, request_id, sample, speech_request, clock
+                memo, voice_source = await self._speak_and_render(
+                    self._voice.fallback,
+                    user.id,
+                    request_id,
+                    sample,
+                    speech_request,
+                    settings,
+                    clock,
                 )
-            with clock.stage("render"):
-                async with self._sessionmaker.begin() as session:
-                    memo = await audio_service.create_memo(
-                        session, self.settings, user.id, speech, settings
-                    )
             billed_model = OFFLINE_MODEL if voice_source == OFFLINE_MODEL else model
             usage = await self._quota.commit(held, self._quota.billed(note.text, billed_model))
 
@@ -257,27 +260,48 @@ class Performer:
         )
         return result
 
-    async def _speak(
+    async def _speak_and_render(
         self,
         clones: CloneService,
         user_id: uuid.UUID,
         request_id: str,
         sample: VoiceSample,
         request: SpeechRequest,
+        settings: UserSettings,
         clock: _Stopwatch,
-    ) -> tuple[Speech, str]:
-        """Speak with a temporary clone; the clone is gone when this returns."""
+    ) -> tuple[audio_service.CreatedMemo, str]:
+        """Speak with a temporary clone and render the memo.
+
+        The memo renders in a worker thread while the clone is being deleted, so the deletion
+        (a provider call and two ledger writes) is not on the spectator's clock.
+        """
 
         async def stored_sample(_user_id: uuid.UUID) -> VoiceSample:
             return sample
 
+        async def render(speech: Speech) -> audio_service.CreatedMemo:
+            with clock.stage("render"):
+                async with self._sessionmaker.begin() as session:
+                    return await audio_service.create_memo(
+                        session, self.settings, user_id, speech, settings
+                    )
+
         clock.entering("clone")
         clone_started = time.perf_counter()
-        async with clones.temporary_clone(user_id, request_id, stored_sample) as voice:
-            clock.record("clone", time.perf_counter() - clone_started)
-            with clock.stage("speech"):
-                speech = await voice.synthesize(request)
-            return speech, voice.source
+        rendering: asyncio.Task[audio_service.CreatedMemo] | None = None
+        try:
+            async with clones.temporary_clone(user_id, request_id, stored_sample) as voice:
+                clock.record("clone", time.perf_counter() - clone_started)
+                with clock.stage("speech"):
+                    speech = await voice.synthesize(request)
+                voice_source = voice.source
+                rendering = asyncio.create_task(render(speech))
+            return await rendering, voice_source
+        finally:
+            if rendering is not None and not rendering.done():
+                rendering.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await rendering
 
     # ------------------------------------------------------------------ idempotency
 
