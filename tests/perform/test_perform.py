@@ -194,7 +194,7 @@ async def test_a_failure_at_any_stage_charges_nothing_and_leaves_no_voice(
         async def broken(*_args: object, **_kwargs: object) -> None:
             raise AudioRenderFailed()
 
-        monkeypatch.setattr(audio_service, "create_memo", broken)
+        monkeypatch.setattr(audio_service, "render_memo_for", broken)
 
     response = await _perform(live.client, user, "cards", "7D")
     assert response.status_code >= 400
@@ -204,6 +204,64 @@ async def test_a_failure_at_any_stage_charges_nothing_and_leaves_no_voice(
     assert emulator.live_cloned == 0
     listed = await live.client.get("/api/performs", headers=user.headers)
     assert listed.json() == []
+
+
+async def test_a_refused_value_creates_no_voice_and_reserves_nothing(
+    live: Live, emulator: ElevenLabsEmulator, good_webm: bytes
+) -> None:
+    user = await live.performer(good_webm)
+    response = await _perform(live.client, user, "cards", "the joker of nothing")
+    assert response.status_code == 422, response.text
+    assert emulator.call_counts["voices.add"] == 0
+    usage = await _usage(live.client, user)
+    assert usage["used"] == 0 and usage["reserved"] == 0 and usage["recent"] == []
+
+
+async def test_the_note_is_written_while_the_voice_is_being_created(
+    live: Live, emulator: ElevenLabsEmulator, good_webm: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    user = await live.performer(good_webm)
+    emulator.inject("voices.add", Fault(status=None, latency_s=0.3, always=True))
+    writer = live.app.state.note_writer
+    write_note = writer.write_note
+    seen_creating: list[bool] = []
+
+    async def note_once_the_voice_is_on_its_way(*args: Any, **kwargs: Any) -> Any:
+        # Written one after the other, the voice would not be asked for until the note is done.
+        for _ in range(500):
+            if emulator.call_counts["voices.add"]:
+                break
+            await asyncio.sleep(0.01)
+        seen_creating.append(emulator.live_cloned == 0 and emulator.call_counts["voices.add"] > 0)
+        return await write_note(*args, **kwargs)
+
+    monkeypatch.setattr(writer, "write_note", note_once_the_voice_is_on_its_way)
+    response = await _perform(live.client, user, "cards", "Q of Clubs")
+    assert response.status_code == 200, response.text
+    assert seen_creating == [True]
+    assert emulator.live_cloned == 0
+
+
+async def test_a_failure_recording_the_result_charges_nothing_and_keeps_no_file(
+    live: Live, emulator: ElevenLabsEmulator, good_webm: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newvisions.audio import service as audio_service
+
+    user = await live.performer(good_webm)
+
+    async def refused(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(audio_service, "record_memo", refused)
+    response = await _perform(live.client, user, "cards", "7D")
+    assert response.status_code == 500
+    usage = await _usage(live.client, user)
+    assert usage["used"] == 0 and usage["reserved"] == 0
+    assert emulator.live_cloned == 0
+    memos = [p for p in live.settings.data_dir.rglob("*") if p.suffix in {".m4a", ".mp3"}]
+    assert memos == []
 
 
 async def test_fifty_concurrent_performs_near_the_limit_never_charge_past_it(

@@ -103,6 +103,25 @@ async def create_memo(
     rng: np.random.Generator | None = None,
 ) -> CreatedMemo:
     """Render `speech` as the user's voice memo, store it privately and record it."""
+    memo = await render_memo_for(
+        settings, user_id, speech, user_settings, fmt=fmt, now=now, rng=rng
+    )
+    await record_memo(session, memo)
+    return memo
+
+
+async def render_memo_for(
+    settings: Settings,
+    user_id: uuid.UUID,
+    speech: Speech,
+    user_settings: UserSettings,
+    *,
+    fmt: AudioFormat | None = None,
+    now: datetime | None = None,
+    rng: np.random.Generator | None = None,
+) -> CreatedMemo:
+    """Render and store the memo's file; `record_memo` then records it in a transaction of
+    the caller's (no database work here, so rendering holds no connection or lock)."""
     now = _now(now)
     spec = memo_spec(
         user_settings,
@@ -134,7 +153,6 @@ async def create_memo(
         created_at=now,
         expires_at=now + timedelta(hours=settings.audio_ttl_hours),
     )
-    await AudioRepository(session).add(audio)
     log.info(
         "audio.rendered",
         user_id=str(user_id),
@@ -145,6 +163,15 @@ async def create_memo(
         background=spec.background_volume is not None,
     )
     return CreatedMemo(audio=audio, path=path, out=describe(settings, audio, now=now))
+
+
+async def record_memo(session: AsyncSession, memo: CreatedMemo) -> None:
+    await AudioRepository(session).add(memo.audio)
+
+
+def discard_memo(memo: CreatedMemo) -> None:
+    """Remove a rendered file whose record was never committed."""
+    memo.path.unlink(missing_ok=True)
 
 
 def owner_from_link(settings: Settings, audio_id: uuid.UUID, token: str) -> uuid.UUID:

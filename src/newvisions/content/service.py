@@ -151,6 +151,16 @@ class NoteWriter:
             found.append("repeats_previous_note")
         return tuple(found)
 
+    def check_value(
+        self, routine: Routine | str, value: str, language_code: Language
+    ) -> SpokenValue:
+        """The value as it will be spoken, or the error `write_note` would raise for it
+        (`UnknownRoutine`, `InvalidValue`, `ValueNotAllowed`) — cheap, nothing is called."""
+        spoken = speak_value(parse_routine(routine), value, language_code)
+        if spoken.kind in FREE_TEXT_KINDS:
+            content_filter.ensure_allowed(spoken.text)
+        return spoken
+
     async def write_note(
         self,
         routine: Routine | str,
@@ -163,9 +173,7 @@ class NoteWriter:
         """A checked note naming `value`. Raises `UnknownRoutine`, `InvalidValue`,
         `ValueNotAllowed`, or (only for free text that fits no note) `NoteUnavailable`."""
         started = time.perf_counter()
-        spoken = speak_value(parse_routine(routine), value, language_code)
-        if spoken.kind in FREE_TEXT_KINDS:
-            content_filter.ensure_allowed(spoken.text)
+        spoken = self.check_value(routine, value, language_code)
         previous = await memory.previous() if memory is not None else None
         request = ThoughtRequest(
             value=spoken,

@@ -61,6 +61,17 @@ class QuotaManager:
         reservation.settled = True
         return summary
 
+    @asynccontextmanager
+    async def committing(
+        self, reservation: Reservation, charged: int
+    ) -> AsyncIterator[tuple[AsyncSession, UsageSummary]]:
+        """`commit`, in one transaction with the caller's own writes (the block's session):
+        the charge and what it paid for are stored together or not at all."""
+        async with self._sessionmaker.begin() as session:
+            await service.commit(session, reservation.entry_id, charged)
+            yield session, await service.summary(session, self._settings, reservation.user_id)
+        reservation.settled = True
+
     async def refund(self, reservation: Reservation) -> None:
         """Release the whole reservation; nothing is charged."""
         async with self._sessionmaker.begin() as session:

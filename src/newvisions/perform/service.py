@@ -1,7 +1,8 @@
 """One perform, end to end, with nothing going back and forth:
 
-    reserve quota → write the note → temporary clone → speak → (clone deleted) → render memo
-    → commit the quota (refunded on any failure before that)
+    check the value → reserve quota → write the note ∥ create the temporary clone → speak
+    → render the memo ∥ delete the clone → record memo + commit quota + result (one transaction;
+    the quota is refunded on any failure before that)
 
 Each step runs in its own short transaction. A perform takes seconds; holding one request
 transaction that long would block every other writer on SQLite and hold a connection for
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newvisions.audio import service as audio_service
 from newvisions.config.settings import Settings, VoiceProviderName
+from newvisions.content.schemas import Note
 from newvisions.content.service import NoteWriter, TransactionalNoteMemory
 from newvisions.limits.quota_manager import QuotaManager
 from newvisions.models import User, utcnow
@@ -180,7 +182,9 @@ class Performer:
     ) -> PerformResult:
         clock = _Stopwatch(on_stage)
         settings = effective_settings(user, payload)
-        # Before anything is reserved: no recording → 409 voice_recording_missing, free.
+        # Before anything is reserved or created: a refused value or no recording
+        # (409 voice_recording_missing) costs nothing.
+        self._note_writer.check_value(payload.routine, payload.value, settings.voice_language)
         sample = await self._load_sample(user.id)
         clones = self._voice.clones
         if clones is None:
@@ -188,64 +192,51 @@ class Performer:
         model = self.speech_model
         estimate = self._quota.billed(self.settings.note_max_chars, model)
         async with self._quota.hold(user.id, estimate, request_id=request_id, model=model) as held:
-            with clock.stage("text"):
-                note = await self._note_writer.write_note(
-                    payload.routine,
-                    payload.value,
-                    settings.voice_language,
-                    memory=TransactionalNoteMemory(self._sessionmaker, user.id),
-                )
-
-            speech_request = SpeechRequest(
-                text=note.text,
-                language=settings.voice_language,
-                speaker_sex=settings.speaker_sex.value,
-                stability=settings.voice_stability,
-                similarity=settings.voice_similarity,
-            )
+            # The note is written while the temporary voice is being created: the slower of
+            # the two sets the pace, not their sum.
+            writing = asyncio.create_task(self._write_note(user.id, payload, settings, clock))
             try:
-                memo, voice_source = await self._speak_and_render(
-                    clones, user.id, request_id, sample, speech_request, settings, clock
+                memo, voice_source = await self._voice_memo(
+                    clones, user.id, request_id, sample, writing, settings, perform_id, clock
                 )
-            except (VoiceProviderUnavailable, ProviderQuotaExceeded) as exc:
-                if self._voice.fallback is None:
-                    raise
-                log.warning("perform.voice_fallback", perform_id=str(perform_id), error=exc.code)
-                memo, voice_source = await self._speak_and_render(
-                    self._voice.fallback,
-                    user.id,
-                    request_id,
-                    sample,
-                    speech_request,
-                    settings,
-                    clock,
-                )
+            finally:
+                writing.cancel()  # a no-op once it is done; collects its error if it failed
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await writing
+            note = writing.result()  # the speech needed it: done by now
             billed_model = OFFLINE_MODEL if voice_source == OFFLINE_MODEL else model
-            usage = await self._quota.commit(held, self._quota.billed(note.text, billed_model))
-
-        result = PerformResult(
-            perform_id=perform_id,
-            text=note.text,
-            spoken_value=note.spoken_value,
-            routine=payload.routine,
-            language=settings.voice_language,
-            audio=PerformAudio.model_validate(memo.out.model_dump()),
-            usage=PerformUsage(used=usage.used, limit=usage.limit, remaining=usage.remaining),
-            voice_source=voice_source,
-            text_source=note.provider,
-            timings_ms=clock.timings(),
-            replayed=False,
-            audio_base64=None,
-        )
-        async with self._sessionmaker.begin() as session:
-            await PerformRepository(session).finish(
-                perform_id,
-                status=PerformStatus.succeeded,
-                now=utcnow(),
-                text=note.text,
-                audio_id=memo.audio.id,
-                result=result.model_dump(mode="json", exclude={"audio_base64"}),
-            )
+            charged = self._quota.billed(note.text, billed_model)
+            try:
+                # The memo's record, the charge and the perform's result: one transaction.
+                async with self._quota.committing(held, charged) as (session, usage):
+                    result = PerformResult(
+                        perform_id=perform_id,
+                        text=note.text,
+                        spoken_value=note.spoken_value,
+                        routine=payload.routine,
+                        language=settings.voice_language,
+                        audio=PerformAudio.model_validate(memo.out.model_dump()),
+                        usage=PerformUsage(
+                            used=usage.used, limit=usage.limit, remaining=usage.remaining
+                        ),
+                        voice_source=voice_source,
+                        text_source=note.provider,
+                        timings_ms=clock.timings(),
+                        replayed=False,
+                        audio_base64=None,
+                    )
+                    await audio_service.record_memo(session, memo)
+                    await PerformRepository(session).finish(
+                        perform_id,
+                        status=PerformStatus.succeeded,
+                        now=utcnow(),
+                        text=note.text,
+                        audio_id=memo.audio.id,
+                        result=result.model_dump(mode="json", exclude={"audio_base64"}),
+                    )
+            except BaseException:
+                audio_service.discard_memo(memo)
+                raise
         log.info(
             "perform.finished",
             perform_id=str(perform_id),
@@ -260,17 +251,53 @@ class Performer:
         )
         return result
 
+    async def _write_note(
+        self, user_id: uuid.UUID, payload: PerformCreate, settings: UserSettings, clock: _Stopwatch
+    ) -> Note:
+        with clock.stage("text"):
+            return await self._note_writer.write_note(
+                payload.routine,
+                payload.value,
+                settings.voice_language,
+                memory=TransactionalNoteMemory(self._sessionmaker, user_id),
+            )
+
+    async def _voice_memo(
+        self,
+        clones: CloneService,
+        user_id: uuid.UUID,
+        request_id: str,
+        sample: VoiceSample,
+        writing: asyncio.Task[Note],
+        settings: UserSettings,
+        perform_id: uuid.UUID,
+        clock: _Stopwatch,
+    ) -> tuple[audio_service.CreatedMemo, str]:
+        """The rendered memo and who spoke it: the configured voice provider, or the offline
+        engine when the provider is unavailable and the fallback is allowed."""
+        try:
+            return await self._speak_and_render(
+                clones, user_id, request_id, sample, writing, settings, clock
+            )
+        except (VoiceProviderUnavailable, ProviderQuotaExceeded) as exc:
+            if self._voice.fallback is None:
+                raise
+            log.warning("perform.voice_fallback", perform_id=str(perform_id), error=exc.code)
+            return await self._speak_and_render(
+                self._voice.fallback, user_id, request_id, sample, writing, settings, clock
+            )
+
     async def _speak_and_render(
         self,
         clones: CloneService,
         user_id: uuid.UUID,
         request_id: str,
         sample: VoiceSample,
-        request: SpeechRequest,
+        writing: asyncio.Task[Note],
         settings: UserSettings,
         clock: _Stopwatch,
     ) -> tuple[audio_service.CreatedMemo, str]:
-        """Speak with a temporary clone and render the memo.
+        """Speak the note with a temporary clone and render the memo's file.
 
         The memo renders in a worker thread while the clone is being deleted, so the deletion
         (a provider call and two ledger writes) is not on the spectator's clock.
@@ -281,10 +308,7 @@ class Performer:
 
         async def render(speech: Speech) -> audio_service.CreatedMemo:
             with clock.stage("render"):
-                async with self._sessionmaker.begin() as session:
-                    return await audio_service.create_memo(
-                        session, self.settings, user_id, speech, settings
-                    )
+                return await audio_service.render_memo_for(self.settings, user_id, speech, settings)
 
         clock.entering("clone")
         clone_started = time.perf_counter()
@@ -292,16 +316,27 @@ class Performer:
         try:
             async with clones.temporary_clone(user_id, request_id, stored_sample) as voice:
                 clock.record("clone", time.perf_counter() - clone_started)
+                note = await writing
                 with clock.stage("speech"):
-                    speech = await voice.synthesize(request)
+                    speech = await voice.synthesize(
+                        SpeechRequest(
+                            text=note.text,
+                            language=settings.voice_language,
+                            speaker_sex=settings.speaker_sex.value,
+                            stability=settings.voice_stability,
+                            similarity=settings.voice_similarity,
+                        )
+                    )
                 voice_source = voice.source
                 rendering = asyncio.create_task(render(speech))
             return await rendering, voice_source
-        finally:
-            if rendering is not None and not rendering.done():
-                rendering.cancel()
+        except BaseException:
+            if rendering is not None:
+                if not rendering.done():
+                    rendering.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await rendering
+                    audio_service.discard_memo(await rendering)
+            raise
 
     # ------------------------------------------------------------------ idempotency
 
