@@ -149,11 +149,12 @@ def base_settings(directory: Path, **overrides: Any) -> Settings:
     )
 
 
-async def main(performs: int) -> None:
+async def main(performs: int, *, offline: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         webm = recording(Path(tmp))
-        offline_dir = Path(tmp) / "offline"
-        await run("offline engine", base_settings(offline_dir), webm, performs)
+        if offline:
+            offline_dir = Path(tmp) / "offline"
+            await run("offline engine", base_settings(offline_dir), webm, performs)
 
         # The emulator runs in its own process, as a remote provider would: sharing this
         # process would put its audio encoding on our event loop's GIL.
@@ -214,4 +215,6 @@ async def wait_until_up(url: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--performs", type=int, default=50)
-    asyncio.run(main(parser.parse_args().performs))
+    parser.add_argument("--emulated-only", action="store_true", help="skip the offline-engine run")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.performs, offline=not arguments.emulated_only))
