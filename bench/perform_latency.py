@@ -136,6 +136,23 @@ def report(label: str, results: list[dict[str, Any]]) -> None:
         print(f"  {key:>13}: p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
 
 
+def report_own_overhead(results: list[dict[str, Any]], calls: list[dict[str, Any]]) -> None:
+    """Wall time minus rendering minus the time the emulator itself spent answering the
+    create and speak calls of each perform (receiving the upload, making the audio): what is
+    left is this backend's own work. Deletion overlaps rendering and is not subtracted."""
+    creates = [c for c in calls if c["endpoint"] == "voices.add"][1:]  # [0]: the warm-up
+    speaks = [c for c in calls if c["endpoint"] == "tts"][1:]
+    if not (len(creates) == len(speaks) == len(results)):
+        print("  (own overhead not computed: provider calls do not pair one-to-one)")
+        return
+    pairs = zip(creates, speaks, strict=True)
+    provider = [(create["duration_s"] + speak["duration_s"]) * 1000 for create, speak in pairs]
+    own = [r["wall"] - r["render"] - ms for r, ms in zip(results, provider, strict=True)]
+    for key, values in (("emulator work", provider), ("own overhead", own)):
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+        print(f"  {key:>13}: p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+
+
 def base_settings(directory: Path, **overrides: Any) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -173,6 +190,7 @@ async def main(performs: int, *, offline: bool) -> None:
             results = await run("ElevenLabs emulator (instant answers)", settings, webm, performs)
             async with AsyncClient(base_url=url) as client:
                 state = (await client.get("/_emulator/state")).json()
+            report_own_overhead(results, state["calls"])
             counts = state["call_counts"]
             calls = sum(counts.values())
             print(
