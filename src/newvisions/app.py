@@ -34,7 +34,11 @@ from newvisions.users.router import admin_router as users_admin_router
 from newvisions.users.router import router as users_router
 from newvisions.utils.errors import install_error_handlers
 from newvisions.utils.logging import configure_logging
-from newvisions.utils.metrics import MetricsMiddleware, metrics_endpoint
+from newvisions.utils.metrics import (
+    MetricsMiddleware,
+    forget_live_metrics_of_this_process,
+    metrics_endpoint,
+)
 from newvisions.utils.periodic import run_periodically
 from newvisions.utils.request_context import RequestContextMiddleware
 from newvisions.voice_cloning.analysis import voice_analyser
@@ -117,6 +121,7 @@ def create_app(
                 await engine.dispose()
             if owns_limiter and rate_limiter is not None:
                 await rate_limiter.aclose()
+            forget_live_metrics_of_this_process()
             log.info("app.stopped")
 
     app = FastAPI(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -19,6 +21,7 @@ from newvisions.content.cli import emulate_gemini
 from newvisions.perform.cli import perform
 from newvisions.users.cli import app as users_app
 from newvisions.users.cli import first_run
+from newvisions.utils.metrics import MULTIPROCESS_DIR_ENV
 from newvisions.voice_cloning.cli import emulate_elevenlabs, sweep
 from newvisions.voice_cloning.recording.cli import app as recordings_app
 
@@ -69,15 +72,29 @@ def serve(
         command.upgrade(alembic_config(), "head")
     if bootstrap:
         first_run(settings)
+    processes = workers or settings.workers
+    if processes > 1:
+        share_metrics_between_workers(settings.data_dir / "metrics")
     uvicorn.run(
         "newvisions.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=processes,
         log_config=None,
         access_log=False,
     )
+
+
+def share_metrics_between_workers(directory: Path) -> None:
+    """Prometheus multi-process mode: every worker writes its samples under `directory`
+    (emptied first: the files of a previous run would be counted again)."""
+    if os.environ.get(MULTIPROCESS_DIR_ENV):
+        return  # chosen by whoever started us
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROCESS_DIR_ENV] = str(directory)
 
 
 @app.command()

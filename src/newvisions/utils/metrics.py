@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import structlog
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -68,5 +77,25 @@ def _route_template(scope: Scope) -> str:
     return str(path) if path else UNMATCHED_ROUTE
 
 
+# Set (by `newvisions serve` with several workers) before any worker starts: each worker
+# then writes its samples to files there, and a scrape reads all of them — whichever worker
+# answers it.
+MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _registry() -> CollectorRegistry:
+    if not os.environ.get(MULTIPROCESS_DIR_ENV):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
+
+def forget_live_metrics_of_this_process() -> None:
+    """A stopping worker's gauges must no longer count in the sum of live workers."""
+    if os.environ.get(MULTIPROCESS_DIR_ENV):
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
 async def metrics_endpoint(_request: Request) -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)

@@ -28,8 +28,9 @@ SLOT_WAIT = Histogram(
 )
 LIVE_CLONES = Gauge(
     "nv_voice_clones_live",
-    "Temporary voices this process holds at the provider right now.",
+    "Temporary voices held at the provider right now (summed over live worker processes).",
     ["provider"],
+    multiprocess_mode="livesum",
 )
 SWEEPER_RUNS = Counter(
     "nv_voice_clone_sweeps_total", "Sweeper passes by outcome (ok, failed).", ["outcome"]
