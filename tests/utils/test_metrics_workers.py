@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,9 +30,10 @@ async def test_a_scrape_sums_the_samples_of_every_worker(
     directory = tmp_path / "metrics"
     directory.mkdir()
     (directory / "counter_99999.db").write_bytes(b"left over from an earlier run")
-    monkeypatch.delenv(MULTIPROCESS_DIR_ENV, raising=False)
-    share_metrics_between_workers(directory)  # sets the variable through os.environ
-    monkeypatch.setenv(MULTIPROCESS_DIR_ENV, str(directory))  # and restores it afterwards
+    monkeypatch.setenv(MULTIPROCESS_DIR_ENV, "")  # restored to what it was after the test
+    monkeypatch.delenv(MULTIPROCESS_DIR_ENV)
+    share_metrics_between_workers(directory)
+    assert os.environ[MULTIPROCESS_DIR_ENV] == str(directory)
     assert not (directory / "counter_99999.db").exists()
 
     # Two "workers", each its own process; the second one stops the way a worker does.
