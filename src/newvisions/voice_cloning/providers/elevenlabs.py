@@ -57,6 +57,9 @@ MODELS_WITHOUT_LANGUAGE_CODE: Final = frozenset(
     {"eleven_multilingual_v2", "eleven_multilingual_v1", "eleven_monolingual_v1"}
 )
 NO_SDK_RETRIES: Final[RequestOptions] = {"max_retries": 0}
+# The SDK streams audio in 1 KiB chunks by default: ~430 trips through its generators for a
+# 9-second memo. 64 KiB reads keep the whole download to a handful.
+SPEECH_REQUEST_OPTIONS: Final[RequestOptions] = {"max_retries": 0, "chunk_size": 64 * 1024}
 SEARCH_PAGE_SIZE: Final = 100
 MAX_BACKOFF_S: Final = 2.0  # a spectator is waiting: never sleep long between attempts
 VOICE_DESCRIPTION: Final = "Temporary New Visions voice; deleted after one perform."
@@ -251,7 +254,7 @@ class ElevenLabsVoiceProvider:
                 output_format=OUTPUT_FORMAT,
                 language_code=language,
                 voice_settings=voice_settings,
-                request_options=NO_SDK_RETRIES,
+                request_options=SPEECH_REQUEST_OPTIONS,
             )
             return b"".join([chunk async for chunk in stream])
 
