@@ -351,6 +351,8 @@ def report_load(figures: LoadFigures, users: int) -> None:
         f"  CPU: server {figures.server_cpu_s / figures.seconds:.0%} of a core, "
         f"locust {figures.locust_cpu_s / figures.seconds:.0%} of a core"
     )
+    if figures.locust_cpu_s / figures.seconds > 0.9:
+        print("  WARNING: Locust used most of its core; the figures may be the generator's limit")
     for path, error in figures.errors.items():
         print(f"  first error on {path}: {error}")
 
