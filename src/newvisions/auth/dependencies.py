@@ -28,7 +28,9 @@ async def current_authentication(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated()
     secret: str = request.app.state.settings.jwt_secret_value
-    return await service.authenticate(session, credentials.credentials, secret)
+    return await service.authenticate(
+        session, credentials.credentials, secret, sessionmaker=request.app.state.sessionmaker
+    )
 
 
 CurrentAuth = Annotated[service.Authenticated, Depends(current_authentication)]

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from newvisions.auth.exceptions import (
     InvalidCredentials,
@@ -25,6 +26,7 @@ from newvisions.auth.repository import AuthRepository
 from newvisions.auth.schemas import TokenPair
 from newvisions.auth.throttling import Throttle
 from newvisions.auth.tokens import new_opaque_token, token_hash
+from newvisions.config.database import is_read_only
 from newvisions.models import AuthSession, User
 from newvisions.users.exceptions import UserDeactivated
 from newvisions.users.repository import UserRepository
@@ -158,8 +160,18 @@ async def _revoke_stolen(session: AsyncSession, auth_session: AuthSession, now: 
     )
 
 
-async def authenticate(session: AsyncSession, access_token: str, secret: str) -> Authenticated:
-    """The user behind an access token, if its session is live and the user is active."""
+async def authenticate(
+    session: AsyncSession,
+    access_token: str,
+    secret: str,
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> Authenticated:
+    """The user behind an access token, if its session is live and the user is active.
+
+    `last_used_at` is written at most once a minute: in `session`, or, when `session` is a
+    read-only request's, in a short transaction of its own from `sessionmaker`.
+    """
     try:
         claims = decode_access_token(access_token, secret)
     except InvalidAccessToken as exc:
@@ -175,7 +187,15 @@ async def authenticate(session: AsyncSession, access_token: str, secret: str) ->
     if not user.is_active:
         raise UserDeactivated()
     if now - auth_session.last_used_at > _TOUCH_INTERVAL:
-        await repository.touch_session(auth_session.id, now)
+        if is_read_only(session):
+            if sessionmaker is None:
+                raise RuntimeError("a read-only session needs a sessionmaker to record use")
+            async with sessionmaker.begin() as writer:
+                await AuthRepository(writer).touch_session(auth_session.id, now)
+            # The request's own snapshot shows the new value too, without a write of its own.
+            set_committed_value(auth_session, "last_used_at", now)
+        else:
+            await repository.touch_session(auth_session.id, now)
     return Authenticated(user=user, session=auth_session)
 
 

@@ -82,13 +82,27 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+# Methods whose requests only read: their transaction takes no write lock on SQLite.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+
+
+def is_read_only(session: AsyncSession) -> bool:
+    """True for the session of a GET/HEAD request (see get_session): it must not write."""
+    return bool(session.info.get(READ_ONLY_OPTION))
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One request is one transaction: commit on success, roll back on any error.
 
     Services and repositories only flush; this is the single place that commits.
+    GET and HEAD requests read only: on SQLite their transaction is a plain BEGIN, so
+    concurrent reads neither queue on the write lock nor hold it against writers.
     """
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
+        if request.method in READ_ONLY_METHODS:
+            session.info[READ_ONLY_OPTION] = True
+            await session.connection(execution_options={READ_ONLY_OPTION: True})
         try:
             yield session
         except BaseException:
