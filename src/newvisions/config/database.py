@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, cast
 
+import aiosqlite
 from fastapi import Depends, Request
 from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -15,7 +16,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
+from sqlalchemy.util.concurrency import await_
 
 from newvisions.config.settings import Settings
 
@@ -32,8 +34,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
             url,
             echo=settings.database_echo,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            # Rolled back on return only when a transaction is still open (see _on_reset).
+            pool_reset_on_return=None,
         )
         _configure_sqlite(engine)
+        _register_sqlite_reset(engine)
         return engine
     return create_async_engine(
         url,
@@ -67,10 +72,31 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # IMMEDIATE takes the write lock up front: concurrent writers queue on busy_timeout
         # instead of failing with "database is locked" when a read turns into a write.
         # Connections marked read-only (probes) take no lock at all.
-        if connection.get_execution_options().get(READ_ONLY_OPTION):
-            connection.exec_driver_sql("BEGIN")
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION)
+        statement = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+        driver = connection.connection.driver_connection
+        if isinstance(driver, aiosqlite.Connection):
+            # One trip to the driver's thread; through a cursor it takes three (open,
+            # execute, close), and every transaction begins this way.
+            await_(driver.execute(statement))
         else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql(statement)
+
+
+def _register_sqlite_reset(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(
+        dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, state: PoolResetState
+    ) -> None:
+        # A connection going back to the pool after its commit has nothing to roll back: the
+        # default rollback-on-return would cost every transaction one more trip to the
+        # driver's thread. Anything still open is rolled back, as before.
+        if not state.asyncio_safe or state.transaction_was_reset:
+            return
+        driver = record.driver_connection
+        if isinstance(driver, aiosqlite.Connection) and not driver.in_transaction:
+            return
+        dbapi_connection.rollback()
 
 
 def affected_rows(result: Result[Any]) -> int:
