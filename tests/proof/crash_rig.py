@@ -51,8 +51,9 @@ BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
 
 # Where a kill is aimed. "live": the clone exists, speech is being made (between create and
-# delete); "create"/"delete": inside those provider calls; "before": reservation and note;
-# "after": the memo is rendered and the quota committed; "random": no steering at all.
+# delete); "create"/"delete": inside those provider calls; "before": as soon as a quota
+# reservation exists (note, slot, before the clone); "after": once a clone was deleted (memo
+# rendering, quota commit); "random": 0-1 s after the requests, no steering at all.
 MOMENTS = ("live", "live", "live", "create", "delete", "before", "after", "random")
 SLOW_S = 2.0  # how long a steered provider call takes (by default)
 
@@ -343,14 +344,33 @@ class CrashRig:
             return -1  # the server died under it: the point of the exercise
         return response.status_code
 
-    async def _wait_for_call(self, endpoint: str, *, done: bool, timeout_s: float = 20) -> None:
+    async def _wait_for_call(
+        self, endpoint: str, *, done: bool, since: int, timeout_s: float = 20
+    ) -> None:
+        """Until a call to `endpoint` made after the first `since` calls started (or ended)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            calls = (await self.emulator_state())["calls"]
+            calls = (await self.emulator_state())["calls"][since:]
             if any(c["endpoint"] == endpoint and (c["status"] is not None) == done for c in calls):
                 return
             await asyncio.sleep(0.01)
         raise RuntimeError(f"no {endpoint} call {'finished' if done else 'started'} in time")
+
+    async def _wait_for_running(self, performers: list[Performer], timeout_s: float = 20) -> None:
+        users = [p.user_id for p in performers]
+        query = (
+            select(func.count())
+            .select_from(UsageEntry)
+            .where(UsageEntry.status == UsageStatus.reserved, UsageEntry.user_id.in_(users))
+        )
+        engine = await self.db()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            async with engine.connect() as connection:
+                if (await connection.execute(query)).scalar_one():
+                    return
+            await asyncio.sleep(0.005)
+        raise RuntimeError("no perform reserved its quota in time")
 
     async def _at_kill(self, calls_before: int) -> dict[str, int]:
         state = await self.emulator_state()
@@ -395,19 +415,19 @@ class CrashRig:
                 for p in performers
             ]
             if aimed == "live":
-                await self._wait_for_call("tts", done=False)
+                await self._wait_for_call("tts", done=False, since=calls_before)
                 await asyncio.sleep(self.rng.uniform(0.0, self.slow_s * 0.7))
             elif aimed == "create":
-                await self._wait_for_call("voices.add", done=False)
+                await self._wait_for_call("voices.add", done=False, since=calls_before)
                 await asyncio.sleep(self.rng.uniform(0.0, self.slow_s * 0.7))
             elif aimed == "delete":
-                await self._wait_for_call("voices.delete", done=False)
+                await self._wait_for_call("voices.delete", done=False, since=calls_before)
                 await asyncio.sleep(self.rng.uniform(0.0, self.slow_s * 0.7))
             elif aimed == "after":
-                await self._wait_for_call("voices.delete", done=True)
+                await self._wait_for_call("voices.delete", done=True, since=calls_before)
                 await asyncio.sleep(self.rng.uniform(0.0, 0.05))
             elif aimed == "before":
-                await asyncio.sleep(self.rng.uniform(0.0, 0.03))
+                await self._wait_for_running(performers)  # reserved, before the clone
             else:
                 await asyncio.sleep(self.rng.uniform(0.0, 1.0))
             await self.kill_server()
