@@ -214,12 +214,19 @@ class CrashRig:
         async with httpx.AsyncClient(timeout=2) as client:
             while time.monotonic() < deadline:
                 if process.returncode is not None:
-                    raise RuntimeError(f"the {what} exited with {process.returncode}")
+                    raise RuntimeError(
+                        f"the {what} exited with {process.returncode}{self._log_tail(what)}"
+                    )
                 with contextlib.suppress(httpx.TransportError):
                     if (await client.get(url)).status_code == 200:
                         return
                 await asyncio.sleep(0.1)
         raise RuntimeError(f"the {what} did not start")
+
+    def _log_tail(self, what: str) -> str:
+        if what != "server" or not self.server_log.exists():
+            return ""
+        return "; its log ends:\n" + "\n".join(self.server_log.read_text().splitlines()[-15:])
 
     async def kill_server(self) -> None:
         assert self.server is not None
@@ -457,6 +464,12 @@ class CrashRig:
             kill.retried[str(status)] = kill.retried.get(str(status), 0) + 1
         if any(status != 200 for status in statuses):
             kill.violations.append(f"retries answered {sorted(statuses)}")
+            alive = self.server is not None and self.server.returncode is None
+            kill.violations.append(
+                "the server is still running"
+                if alive
+                else f"the server died{self._log_tail('server')}"
+            )
         final = await self.leftovers()
         if any(final.values()):
             kill.violations.append(f"after the retries: {final}")
