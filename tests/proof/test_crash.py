@@ -34,7 +34,7 @@ async def test_kill_9_mid_perform_leaves_nothing_behind(
         redis_url=TEST_REDIS_URL if TEST_DATABASE_URL else None,
         ports=PORTS,
         seed=3,
-        performers=3,
+        performers=2,
         aim=["live", "create", "live"],
         slow_s=1.0,
         log=lines.append,
@@ -47,4 +47,4 @@ async def test_kill_9_mid_perform_leaves_nothing_behind(
     assert summary["left_by_the_kills"]["voices"] >= 1, "the kills did leave voices to sweep"
     assert summary["left_by_the_kills"]["running"] >= 3, report
     assert summary["left_after_restart"] == dict.fromkeys(kills[0].after, 0), report
-    assert summary["retries_ok"] == summary["retries"] == 9, report
+    assert summary["retries_ok"] == summary["retries"] == 6, report
