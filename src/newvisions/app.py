@@ -28,6 +28,7 @@ from newvisions.limits.quota_manager import QuotaManager
 from newvisions.limits.rate_limiter import RateLimit, RateLimiter
 from newvisions.limits.router import router as limits_router
 from newvisions.limits.tasks import release_stale_reservations
+from newvisions.perform.recovery import recover_interrupted
 from newvisions.perform.router import router as perform_router
 from newvisions.perform.service import Performer
 from newvisions.users.router import admin_router as users_admin_router
@@ -88,6 +89,19 @@ def create_app(
                     "quota.release_stale",
                     settings.quota_sweep_interval_seconds,
                     lambda: release_stale_reservations(sessionmaker),
+                )
+            ),
+            asyncio.create_task(
+                run_periodically(
+                    "perform.recover_interrupted",
+                    settings.quota_sweep_interval_seconds,
+                    lambda: recover_interrupted(
+                        sessionmaker,
+                        voice_cloning.coordinator,
+                        # One worker without Redis: this process sees every live perform.
+                        trust_leases=voice_cloning.coordinator.shared or settings.workers == 1,
+                        stale_after_s=settings.quota_reservation_ttl_seconds,
+                    ),
                 )
             ),
             asyncio.create_task(

@@ -112,3 +112,22 @@ async def test_concurrent_holders_never_exceed_capacity(coordinator: CloneCoordi
     await asyncio.wait_for(asyncio.gather(*(worker(n) for n in range(24))), timeout=30)
     assert peak == capacity
     assert await coordinator.live_leases() == set()
+
+
+async def test_named_leases_are_held_renewed_dropped_and_expire(
+    coordinator: CloneCoordinator,
+) -> None:
+    assert await coordinator.live_of([]) == set()
+    await coordinator.hold_lease("perform:a", 10)
+    await coordinator.hold_lease("perform:b", 0.15)
+    assert await coordinator.live_of(["perform:a", "perform:b", "perform:c"]) == {
+        "perform:a",
+        "perform:b",
+    }
+    await coordinator.hold_lease("perform:a", 0.15)  # a renewal sets the new lifetime
+    await coordinator.drop_lease("perform:b")
+    await coordinator.drop_lease("perform:unknown")  # dropping nothing is fine
+    assert await coordinator.live_of(["perform:a", "perform:b"]) == {"perform:a"}
+    await asyncio.sleep(0.25)
+    assert await coordinator.live_of(["perform:a"]) == set(), "a dead holder's lease expires"
+    assert await coordinator.live_leases() == set(), "named leases take no voice slot"

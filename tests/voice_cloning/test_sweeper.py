@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import timedelta
 
@@ -16,7 +18,7 @@ from newvisions.voice_cloning.providers.elevenlabs_emulator import (
     Fault,
     StoredVoice,
 )
-from newvisions.voice_cloning.tasks import SweeperLoop
+from newvisions.voice_cloning.tasks import SWEEPER_ROLE, SweeperLoop
 from tests.voice_cloning.conftest import CommittedDb, make_sweeper
 
 
@@ -205,3 +207,36 @@ async def test_one_worker_leads_the_sweeper(
     assert await second.run_once() is None, "the other worker does not sweep"
     assert await first.run_once() is not None, "the leader keeps leading"
     assert emulator.cloned_voices() == []
+
+
+async def test_a_restarted_worker_sweeps_what_a_killed_leader_left(
+    emulator: ElevenLabsEmulator,
+    elevenlabs: ElevenLabsVoiceProvider,
+    committed_db: CommittedDb,
+    coordinator: CloneCoordinator,
+) -> None:
+    """The killed worker still leads (its key has not expired) and, with a shared
+    coordinator, its slot lease still looks alive: the start-up passes sweep anyway, the
+    second one as soon as that lease has expired."""
+    (user_id,) = await committed_db.make_users(1)
+    clone_id, _ = await _leftover(committed_db, emulator, user_id, CloneStatus.active)
+    assert await coordinator.try_lead(SWEEPER_ROLE, "the-killed-worker", 60)
+    lease_s = 0.4
+    if coordinator.shared:
+        assert await coordinator.try_acquire_slot(str(clone_id), 10, lease_s)
+    sweeper = make_sweeper(elevenlabs, coordinator, committed_db, 120)
+    loop = SweeperLoop(sweeper, coordinator, interval_s=60, trust_leases=True, lease_s=lease_s)
+    await loop.start()
+    try:
+        await asyncio.wait_for(loop.first_pass_done.wait(), 10)
+        if coordinator.shared:
+            assert len(emulator.cloned_voices()) == 1, "its lease was still alive"
+            deadline = time.monotonic() + 10
+            while emulator.cloned_voices():
+                assert time.monotonic() < deadline, "no second start-up pass"
+                await asyncio.sleep(0.05)
+        assert emulator.cloned_voices() == []
+        (row,) = await committed_db.clones(user_id)
+        assert row.status == CloneStatus.deleted
+    finally:
+        await loop.stop()

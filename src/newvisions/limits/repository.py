@@ -120,6 +120,14 @@ class QuotaRepository:
             query = query.where(UsageEntry.user_id == user_id)
         return (await self.session.scalars(query.limit(limit))).all()
 
+    async def reserved_entry_ids(self, user_id: uuid.UUID, request_id: str) -> Sequence[uuid.UUID]:
+        query = select(UsageEntry.id).where(
+            UsageEntry.user_id == user_id,
+            UsageEntry.request_id == request_id,
+            UsageEntry.status == UsageStatus.reserved,
+        )
+        return (await self.session.scalars(query)).all()
+
     async def recent_entries(self, user_id: uuid.UUID, limit: int) -> Sequence[UsageEntry]:
         return (
             await self.session.scalars(

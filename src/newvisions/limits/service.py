@@ -180,6 +180,18 @@ async def release_stale(session: AsyncSession, *, now: datetime | None = None) -
     return await _release_stale_for(QuotaRepository(session), None, _now(now))
 
 
+async def release_for_request(
+    session: AsyncSession, user_id: uuid.UUID, request_id: str, *, now: datetime | None = None
+) -> int:
+    """Release, as `expired`, what the request `request_id` of this user still holds (its
+    perform is known to be dead), without waiting for the reservation's deadline."""
+    repository = QuotaRepository(session)
+    released = 0
+    for entry_id in await repository.reserved_entry_ids(user_id, request_id[:64]):
+        released += await _expire(repository, entry_id, _now(now))
+    return released
+
+
 async def summary(
     session: AsyncSession, settings: Settings, user_id: uuid.UUID, *, now: datetime | None = None
 ) -> UsageSummary:

@@ -39,6 +39,29 @@ class PerformRepository:
         )
         return affected_rows(result) == 1
 
+    async def running(self, limit: int = 500) -> Sequence[Perform]:
+        return (
+            await self.session.scalars(
+                select(Perform).where(Perform.status == PerformStatus.running).limit(limit)
+            )
+        ).all()
+
+    async def mark_interrupted(
+        self, perform_id: uuid.UUID, request_id: str, *, now: datetime, error_code: str
+    ) -> bool:
+        """Fail a perform whose process died; False if it finished or was retried meanwhile
+        (a retry of a failed perform gets a new request id)."""
+        result = await self.session.execute(
+            update(Perform)
+            .where(
+                Perform.id == perform_id,
+                Perform.status == PerformStatus.running,
+                Perform.request_id == request_id,
+            )
+            .values(status=PerformStatus.failed, finished_at=now, error_code=error_code)
+        )
+        return affected_rows(result) == 1
+
     async def finish(
         self,
         perform_id: uuid.UUID,

@@ -36,6 +36,7 @@ from newvisions.limits.quota_manager import QuotaManager
 from newvisions.models import User, utcnow
 from newvisions.models.perform import Perform, PerformStatus
 from newvisions.perform.exceptions import IdempotencyKeyReused, PerformInProgress
+from newvisions.perform.recovery import PerformLeases
 from newvisions.perform.repository import PerformRepository
 from newvisions.perform.schemas import (
     PerformAudio,
@@ -136,6 +137,8 @@ class Performer:
         self._voice = voice_cloning
         self._quota = quota
         self._load_sample = load_sample
+        # A running perform's sign of life: without it, a crash recovery fails the perform.
+        self._leases = PerformLeases(voice_cloning.coordinator, settings.voice_slot_lease_s)
 
     @property
     def speech_model(self) -> str:
@@ -154,19 +157,30 @@ class Performer:
         on_stage: StageListener | None = None,
     ) -> PerformResult:
         fingerprint = request_fingerprint(payload)
-        replay = await self._begin(user, payload, request_id, idempotency_key, fingerprint)
+        new_id = uuid.uuid4()
+        await self._leases.take(new_id)  # before the row: recovery reads rows, then leases
+        try:
+            replay = await self._begin(
+                user, payload, request_id, idempotency_key, fingerprint, new_id
+            )
+        except BaseException:
+            await self._leases.drop(new_id)
+            raise
+        if replay != new_id:
+            await self._leases.drop(new_id)
         if isinstance(replay, PerformResult):
             return await self._with_inline(replay, user.id) if inline else replay
         perform_id = replay
-        try:
-            result = await self._run(user, payload, perform_id, request_id, on_stage)
-        except BaseException as exc:
-            code = exc.code if isinstance(exc, AppError) else "internal_error"
-            with anyio.CancelScope(shield=True):
-                await self._finish_failed(perform_id, code)
-            PERFORMS.labels(code).inc()
-            log.warning("perform.failed", perform_id=str(perform_id), error=code)
-            raise
+        async with self._leases.kept(perform_id):
+            try:
+                result = await self._run(user, payload, perform_id, request_id, on_stage)
+            except BaseException as exc:
+                code = exc.code if isinstance(exc, AppError) else "internal_error"
+                with anyio.CancelScope(shield=True):
+                    await self._finish_failed(perform_id, code)
+                PERFORMS.labels(code).inc()
+                log.warning("perform.failed", perform_id=str(perform_id), error=code)
+                raise
         PERFORMS.labels("ok").inc()
         return await self._with_inline(result, user.id) if inline else result
 
@@ -347,9 +361,11 @@ class Performer:
         request_id: str,
         key: str | None,
         fingerprint: str,
+        perform_id: uuid.UUID,
     ) -> uuid.UUID | PerformResult:
         """A new running perform's id, or the stored result a retry must get back."""
         row = Perform(
+            id=perform_id,
             user_id=user.id,
             request_id=request_id[:64],
             idempotency_key=key,
@@ -378,10 +394,12 @@ class Performer:
                 raise IdempotencyKeyReused()
             if existing.status == PerformStatus.succeeded and existing.result is not None:
                 return await self._replay(session, existing)
-            if existing.status == PerformStatus.failed and await repository.restart_failed(
-                existing.id, request_id
-            ):
-                return existing.id
+            if existing.status == PerformStatus.failed:
+                # Leased before it is running again; a retry that loses the race below leaves
+                # the lease to expire rather than drop the winner's.
+                await self._leases.take(existing.id)
+                if await repository.restart_failed(existing.id, request_id):
+                    return existing.id
         raise PerformInProgress(headers={"Retry-After": "2"})
 
     async def _replay(self, session: AsyncSession, perform: Perform) -> PerformResult:

@@ -1,4 +1,4 @@
-"""Per-user locks, account-wide voice-slot leases and sweeper leadership.
+"""Per-user locks, account-wide voice-slot leases, sweeper leadership and named leases.
 
 Two backends keep one contract (tests/voice_cloning/test_coordination.py runs against both):
 - `InProcessCoordinator`: plain memory; correct for exactly one worker process.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -58,6 +59,16 @@ class CloneCoordinator(Protocol):
         """Return when a lock or slot may have been freed, or after `timeout_s`."""
         ...
 
+    async def hold_lease(self, name: str, ttl_s: float) -> None:
+        """Take or renew the lease `name` for `ttl_s` (a sign of life of work in progress)."""
+        ...
+
+    async def drop_lease(self, name: str) -> None: ...
+
+    async def live_of(self, names: Collection[str]) -> set[str]:
+        """Which of `names` are leases held right now."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -74,6 +85,7 @@ class InProcessCoordinator:
         self._users: dict[str, _Held] = {}
         self._slots: dict[str, float] = {}
         self._roles: dict[str, _Held] = {}
+        self._leases: dict[str, float] = {}
         self._released = asyncio.Event()
 
     @property
@@ -135,6 +147,17 @@ class InProcessCoordinator:
             return False
         self._roles[role] = _Held(token, now + ttl_s)
         return True
+
+    async def hold_lease(self, name: str, ttl_s: float) -> None:
+        self._leases[name] = time.monotonic() + ttl_s
+
+    async def drop_lease(self, name: str) -> None:
+        self._leases.pop(name, None)
+
+    async def live_of(self, names: Collection[str]) -> set[str]:
+        now = time.monotonic()
+        self._leases = {k: v for k, v in self._leases.items() if v > now}
+        return {name for name in names if name in self._leases}
 
     async def wait_for_release(self, timeout_s: float) -> None:
         released = self._released
@@ -264,6 +287,22 @@ class RedisCoordinator:
     async def try_lead(self, role: str, token: str, ttl_s: float) -> bool:
         key = f"{self._prefix}leader:{role}"
         return bool(await self._run(self._claim, [key], [token, _ms(ttl_s)]))
+
+    def _lease_key(self, name: str) -> str:
+        return f"{self._prefix}lease:{name}"
+
+    async def hold_lease(self, name: str, ttl_s: float) -> None:
+        await self._redis.set(self._lease_key(name), "1", px=_ms(ttl_s))
+
+    async def drop_lease(self, name: str) -> None:
+        await self._redis.delete(self._lease_key(name))
+
+    async def live_of(self, names: Collection[str]) -> set[str]:
+        ordered = list(names)
+        if not ordered:
+            return set()
+        found = await self._redis.mget([self._lease_key(name) for name in ordered])
+        return {name for name, value in zip(ordered, found, strict=True) if value is not None}
 
     async def wait_for_release(self, timeout_s: float) -> None:
         # Polling keeps the backend to plain keys; jitter stops waiters moving in lockstep.

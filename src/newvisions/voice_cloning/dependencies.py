@@ -77,6 +77,7 @@ class VoiceCloning:
             interval_s=settings.voice_sweep_interval_s,
             # In the serving process the in-process backend sees every lease (one worker).
             trust_leases=coordinator.shared or settings.workers == 1,
+            lease_s=settings.voice_slot_lease_s,
         )
         fallback = None
         if settings.voice_offline_fallback and not isinstance(provider, OfflineVoiceProvider):

@@ -15,10 +15,12 @@ log = structlog.get_logger(__name__)
 
 SWEEPER_ROLE = "clone-sweeper"
 MIN_LEADERSHIP_S = 30.0
+RESTART_MARGIN = 1.1  # the second start-up pass waits a little longer than one lease
 
 
 class SweeperLoop:
-    """Runs the sweeper at start and then every `interval_s`, only while this worker leads.
+    """Runs the sweeper at start and then every `interval_s`, only while this worker leads
+    (the start-up passes run in every worker).
 
     Leadership is a key with an expiry in the coordinator (Redis `SET NX PX` across workers),
     renewed on every pass; when the leader dies another worker takes over after the expiry.
@@ -31,11 +33,13 @@ class SweeperLoop:
         *,
         interval_s: float,
         trust_leases: bool,
+        lease_s: float = 0.0,
     ) -> None:
         self._sweeper = sweeper
         self._coordinator = coordinator
         self._interval_s = interval_s
         self._trust_leases = trust_leases
+        self._lease_s = lease_s
         self._token = uuid.uuid4().hex
         self._lead_ttl_s = max(MIN_LEADERSHIP_S, interval_s * 3)
         self._task: asyncio.Task[None] | None = None
@@ -47,15 +51,25 @@ class SweeperLoop:
             return None
         return await self._sweeper.sweep(trust_leases=self._trust_leases)
 
-    async def _safe_pass(self) -> None:
+    async def _safe_pass(self, *, lead: bool = True) -> None:
         try:
-            await self.run_once()
+            if lead:
+                await self.run_once()
+            else:
+                await self._sweeper.sweep(trust_leases=self._trust_leases)
         except Exception:
             log.exception("voice_clone.sweep_failed")
 
     async def _forever(self) -> None:
-        await self._safe_pass()  # leftovers of a previous run, right at start
+        # Leftovers of a previous run, right at start and whoever leads: a worker killed while
+        # leading keeps its leadership until that expires, and passes are safe side by side.
+        await self._safe_pass(lead=False)
         self.first_pass_done.set()
+        if self._coordinator.shared and self._lease_s > 0:
+            # A killed worker's slot leases outlive it by up to one lease lifetime, so the first
+            # pass still sees its clones as in progress: sweep again once those have expired.
+            await asyncio.sleep(self._lease_s * RESTART_MARGIN)
+            await self._safe_pass(lead=False)
         while self._interval_s > 0:
             await asyncio.sleep(self._interval_s)
             await self._safe_pass()
