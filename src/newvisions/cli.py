@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 
 import typer
 import uvicorn
@@ -69,12 +70,16 @@ def serve(
         command.upgrade(alembic_config(), "head")
     if bootstrap:
         first_run(settings)
+    workers = workers or settings.workers
+    # Each worker process reads its settings anew: it must see how many workers there are
+    # (without Redis, one that believes it is alone sweeps the other workers' clones away).
+    os.environ["NV_WORKERS"] = str(workers)
     uvicorn.run(
         "newvisions.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=workers,
         log_config=None,
         access_log=False,
     )
