@@ -46,11 +46,21 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("NV_TEST_DATABASE_URL", ""))
     parser.add_argument("--redis-url", default=os.environ.get("NV_TEST_REDIS_URL", ""))
     parser.add_argument(
+        "--without-redis",
+        action="store_true",
+        help="negative control: the workers coordinate only within their own process "
+        "(expected to report violations)",
+    )
+    parser.add_argument(
         "--keep-logs", type=Path, default=None, help="copy the server and emulator logs here"
     )
     args = parser.parse_args()
-    if not args.database_url.startswith("postgresql") or not args.redis_url:
-        parser.error("needs PostgreSQL and Redis: --database-url/--redis-url or NV_TEST_*")
+    if args.without_redis:
+        args.redis_url = ""
+    elif not args.redis_url:
+        parser.error("needs Redis: --redis-url or NV_TEST_REDIS_URL (or --without-redis)")
+    if not args.database_url.startswith("postgresql"):
+        parser.error("needs PostgreSQL: --database-url or NV_TEST_DATABASE_URL")
     ports = None
     if args.ports:
         first, _, last = args.ports.partition("-")
