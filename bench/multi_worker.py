@@ -8,11 +8,15 @@ NV_TEST_REDIS_URL; a scratch database is created next to the given one and dropp
 and the server's `nv:voice:*` keys in that Redis database are cleared before and after.
 
 Checks (exit status 1 on any violation): every perform answers 200 or 503 voice_slots_busy;
-the emulator's peak of live voices stays within its limit; one performer's clones never overlap
+the emulator refused no create (the workers never asked for more voices than slots; its peak of
+live voices is printed too); one performer's clones never overlap
 in time, although several performers send 2-3 performs at once that land on different workers
 (emulator call log + clone ledger); the performs spread over the workers (pid on the server's
 JSON log lines); nothing is left behind (voices, leases, locks, ledger rows, running performs).
 Prints counts by outcome, peak live voices, overlap violations and p50/p95 latency.
+
+Negative control: --without-redis runs the same workers with per-process coordination; it
+must report violations (refused creates, overlapping clones of one performer).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ a deployment starts it: migrations, first-run admin, then the workers), and this
 Everything it checks is observed from outside:
 
 - every perform answers 200, or 503 with the error code `voice_slots_busy`, nothing else;
-- the emulator never held more cloned voices than its slot limit (its own peak counter);
+- the workers never asked for more voices than there are slots: the emulator refused no
+  create (it refuses beyond its limit, so its peak counter alone could not show it);
 - one performer's clones never overlap in time, although the same performer sends several
   performs at once and they land on different workers: each clone's life at the provider is
   taken from the emulator's call log (from the start of its create call to the end of its
@@ -27,6 +28,7 @@ import json
 import os
 import secrets
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -128,6 +130,13 @@ class Report:
         if self.peak_live_voices > self.scenario.voice_limit:
             found.append(
                 f"peak live voices {self.peak_live_voices} > limit {self.scenario.voice_limit}"
+            )
+        if self.refused_creates:
+            # The emulator refuses a create beyond its limit, so its peak can never exceed
+            # it: a refused create is how "more voices than slots" shows.
+            found.append(
+                f"{self.refused_creates} creates refused by the provider: the workers together "
+                "asked for more voices than there are slots"
             )
         found += [f"overlap: {o}" for o in self.overlaps]
         if self.voices_left:
@@ -394,11 +403,13 @@ async def _open(url: str, scenario: Scenario, count: int, server_log: Path) -> l
     """`count` connections, each opened with a request the server logs with its pid."""
     connections: list[_Connection] = []
     warm_ids: list[str] = []
+    tls = ssl.create_default_context()  # plain HTTP, but each client would load the CA store
     for _ in range(count):
         client = httpx.AsyncClient(
             base_url=url,
             timeout=scenario.request_timeout_s,
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            verify=tls,
         )
         connections.append(_Connection(client))
         warm_ids.append(f"warm-{uuid.uuid4().hex}")

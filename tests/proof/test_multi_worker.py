@@ -1,4 +1,4 @@
-"""Multi-worker proof, short form: `newvisions serve --workers 2` on PostgreSQL + Redis, 20
+"""Multi-worker proof, short form: `newvisions serve --workers 2` on PostgreSQL + Redis, 16
 performers (4 of them sending 3 performs at once) against a 3-slot ElevenLabs emulator.
 The long form is `bench/multi_worker.py`; what is checked is described in multi_worker.py."""
 
@@ -26,13 +26,13 @@ async def test_two_workers_share_slots_and_serialise_each_performer() -> None:
     scenario = Scenario(
         database_url=TEST_DATABASE_URL,
         redis_url=TEST_REDIS_URL,
-        users=20,
+        users=16,
         workers=2,
         voice_limit=3,
         crowded_users=4,
         performs_per_crowded_user=3,
-        create_latency_s=0.2,
-        tts_latency_s=0.15,
+        create_latency_s=0.15,
+        tts_latency_s=0.1,
         delete_latency_s=0.05,
         log=False,
     )
@@ -111,3 +111,6 @@ def test_the_checker_accepts_only_200_and_voice_slots_busy() -> None:
     assert report.violations() == []
     report.peak_live_voices = scenario.voice_limit + 1
     assert report.violations() == [f"peak live voices 11 > limit {scenario.voice_limit}"]
+    report.peak_live_voices = scenario.voice_limit
+    report.refused_creates = 2
+    assert "2 creates refused" in report.violations()[0]
