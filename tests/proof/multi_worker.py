@@ -27,6 +27,7 @@ import itertools
 import json
 import os
 import secrets
+import signal
 import socket
 import ssl
 import subprocess
@@ -296,8 +297,11 @@ def _process(
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                process.kill()
+                # The whole group: a worker stuck in its shutdown must not outlive the run.
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # workers orphaned by a crashed supervisor
 
 
 async def _wait_until(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
