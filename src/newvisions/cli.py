@@ -21,6 +21,7 @@ from newvisions.content.cli import emulate_gemini
 from newvisions.perform.cli import perform
 from newvisions.users.cli import app as users_app
 from newvisions.users.cli import first_run
+from newvisions.utils.logging import configure_logging
 from newvisions.utils.metrics import MULTIPROCESS_DIR_ENV
 from newvisions.voice_cloning.cli import emulate_elevenlabs, sweep
 from newvisions.voice_cloning.recording.cli import app as recordings_app
@@ -38,6 +39,13 @@ emulate = typer.Typer(help="Run a vendor API emulator on this machine.", no_args
 emulate.command("gemini")(emulate_gemini)
 emulate.command("elevenlabs")(emulate_elevenlabs)
 app.add_typer(emulate, name="emulate")
+
+
+# uvicorn's supervisor pings every worker and replaces one that has not answered within this
+# many seconds. A new worker answers only once it has imported the application, which takes
+# several seconds on a busy machine: with uvicorn's default of 5 s, workers are killed while
+# still importing, again and again, and a server may never get all its workers up.
+WORKER_HEALTHCHECK_TIMEOUT_S = 60
 
 
 def alembic_config() -> AlembicConfig:
@@ -68,19 +76,26 @@ def serve(
 ) -> None:
     """Serve the API (migrations and the first-run admin first)."""
     settings = get_settings()
+    # The supervisor of several workers reports through `logging` (a worker that died or
+    # failed to start): without a handler here those lines would be lost.
+    configure_logging(json_logs=settings.json_logs, level=settings.log_level)
     if migrate_first:
         command.upgrade(alembic_config(), "head")
     if bootstrap:
         first_run(settings)
-    processes = workers or settings.workers
-    if processes > 1:
+    workers = workers or settings.workers
+    # Each worker process reads its settings anew: it must see how many workers there are
+    # (without Redis, one that believes it is alone sweeps the other workers' clones away).
+    os.environ["NV_WORKERS"] = str(workers)
+    if workers > 1:
         share_metrics_between_workers(settings.data_dir / "metrics")
     uvicorn.run(
         "newvisions.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=processes,
+        workers=workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_S,
         log_config=None,
         access_log=False,
     )

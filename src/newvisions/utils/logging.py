@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import structlog
+
+
+def add_pid(
+    _logger: object, _method: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """Name the process: with several workers, their lines interleave in one stream."""
+    event_dict["pid"] = os.getpid()
+    return event_dict
 
 
 def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
@@ -18,7 +27,7 @@ def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
     ]
     renderer: structlog.types.Processor
     if json_logs:
-        shared.append(structlog.processors.format_exc_info)
+        shared.extend([add_pid, structlog.processors.format_exc_info])
         renderer = structlog.processors.JSONRenderer()
     else:
         # Plain tracebacks: the default pretty formatter renders every local variable of every

@@ -78,6 +78,10 @@ class _Held:
     user_key: str
     token: str
     lease_id: str | None = None
+    # Set when the perform is done. The heartbeat stops on it, not only on being cancelled:
+    # redis-py's asyncio client can swallow a cancellation that arrives mid-command, and the
+    # heartbeat would then renew (and the perform wait for it) forever.
+    finished: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +220,7 @@ class CloneService:
             finally:
                 await self._quietly(self.coordinator.release_slot(lease_id), "release_slot")
         finally:
+            held.finished = True
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
@@ -383,8 +388,10 @@ class CloneService:
     async def _keep_alive(self, held: _Held) -> None:
         """Renew the user lock (and the slot lease, once taken) while the perform runs."""
         ttl = self.policy.lease_s
-        while True:
+        while not held.finished:
             await asyncio.sleep(ttl / 3)
+            if held.finished:
+                return
             try:
                 if held.lease_id is None:
                     renewed = await self.coordinator.try_lock_user(held.user_key, held.token, ttl)
@@ -395,7 +402,7 @@ class CloneService:
             except Exception as exc:
                 log.warning("voice_clone.lease_renew_failed", error=_error_text(exc))
                 continue
-            if not renewed:
+            if not renewed and not held.finished:
                 log.warning("voice_clone.lease_lost", lease_id=held.lease_id)
 
     async def _ledger(self, change: Callable[[CloneLedgerRepository], Awaitable[object]]) -> None:

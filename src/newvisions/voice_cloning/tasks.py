@@ -43,6 +43,9 @@ class SweeperLoop:
         self._token = uuid.uuid4().hex
         self._lead_ttl_s = max(MIN_LEADERSHIP_S, interval_s * 3)
         self._task: asyncio.Task[None] | None = None
+        # Checked between passes: a cancellation redis-py swallows mid-command must not keep
+        # the loop (and the worker's shutdown, which waits for it) going.
+        self._stopping = False
         self.first_pass_done = asyncio.Event()
 
     async def run_once(self) -> SweepReport | None:
@@ -69,9 +72,13 @@ class SweeperLoop:
             # A killed worker's slot leases outlive it by up to one lease lifetime, so the first
             # pass still sees its clones as in progress: sweep again once those have expired.
             await asyncio.sleep(self._lease_s * RESTART_MARGIN)
+            if self._stopping:
+                return
             await self._safe_pass(lead=False)
-        while self._interval_s > 0:
+        while self._interval_s > 0 and not self._stopping:
             await asyncio.sleep(self._interval_s)
+            if self._stopping:
+                return
             await self._safe_pass()
 
     async def start(self) -> None:
@@ -79,6 +86,7 @@ class SweeperLoop:
         self._task = asyncio.create_task(self._forever(), name="voice-clone-sweeper")
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
