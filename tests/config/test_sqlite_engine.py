@@ -1,5 +1,5 @@
-"""The embedded database's engine: transactions begin and end in as few driver trips as they
-can, and a connection never goes back to the pool with a transaction open."""
+"""The embedded database's engine: writers take the lock up front, and a connection never goes
+back to the pool with a transaction open."""
 
 from __future__ import annotations
 

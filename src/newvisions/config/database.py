@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.util.concurrency import await_
 
 from newvisions.config.settings import Settings
@@ -34,11 +34,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
             url,
             echo=settings.database_echo,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            # Rolled back on return only when a transaction is still open (see _on_reset).
-            pool_reset_on_return=None,
         )
         _configure_sqlite(engine)
-        _register_sqlite_reset(engine)
         return engine
     return create_async_engine(
         url,
@@ -81,22 +78,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             await_(driver.execute(statement))
         else:
             connection.exec_driver_sql(statement)
-
-
-def _register_sqlite_reset(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "reset")
-    def _on_reset(
-        dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, state: PoolResetState
-    ) -> None:
-        # A connection going back to the pool after its commit has nothing to roll back: the
-        # default rollback-on-return would cost every transaction one more trip to the
-        # driver's thread. Anything still open is rolled back, as before.
-        if not state.asyncio_safe or state.transaction_was_reset:
-            return
-        driver = record.driver_connection
-        if isinstance(driver, aiosqlite.Connection) and not driver.in_transaction:
-            return
-        dbapi_connection.rollback()
 
 
 def affected_rows(result: Result[Any]) -> int:
