@@ -15,94 +15,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.proof.api_fuzz import Identities, run_fuzz, seed  # noqa: E402
+from tests.proof.api_fuzz import run_fuzz  # noqa: E402
+from tests.proof.server_process import (  # noqa: E402
+    seeded,
+    server_env,
+    speech,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 from tests.voice_cloning.recording.audio_fixtures import encode  # noqa: E402
-
-from newvisions.config.database import create_engine, create_sessionmaker  # noqa: E402
-from newvisions.config.settings import Settings  # noqa: E402
 
 
 def speech_webm(directory: Path, seconds: int = 40) -> bytes:
-    out = directory / "speech.npy"
-    subprocess.run(  # noqa: S603 - our own module, fixed arguments
-        [sys.executable, "-m", "tests.voice_cloning.recording.espeak_speech", str(out), "80"],
-        cwd=REPO,
-        check=True,
-    )
-    return encode(np.load(out)[: seconds * 16_000], 16_000, "webm")
-
-
-def server_env(
-    data_dir: Path, port: int, database_url: str, redis_url: str | None
-) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NV_")}
-    env.update(
-        {
-            "NV_ENVIRONMENT": "development",
-            "NV_DATA_DIR": str(data_dir),
-            "NV_DATABASE_URL": database_url,
-            "NV_PORT": str(port),
-            "NV_HOST": "127.0.0.1",
-            "NV_WORKERS": "1",
-            "NV_JWT_SECRET": "fuzz-secret-" + "z" * 40,
-            "NV_LOG_LEVEL": "WARNING",
-        }
-    )
-    if redis_url:
-        env["NV_REDIS_URL"] = redis_url
-    return env
-
-
-def start_server(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(  # noqa: S603 - our own command line
-            [str(Path(sys.executable).parent / "newvisions"), "serve", "--no-bootstrap"],
-            env=env,
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def wait_ready(base_url: str, server: subprocess.Popen[bytes], timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}")
-        try:
-            if httpx.get(f"{base_url}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("the server did not start")
-
-
-async def seeded(env: dict[str, str], base_url: str, recording: bytes) -> Identities:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        data_dir=Path(env["NV_DATA_DIR"]),
-        database_url=env["NV_DATABASE_URL"],
-    )
-    engine = create_engine(settings)
-    try:
-        return await seed(create_sessionmaker(engine), base_url, recording)
-    finally:
-        await engine.dispose()
+    return encode(speech(directory)[: seconds * 16_000], 16_000, "webm")
 
 
 def main() -> int:
@@ -134,12 +70,7 @@ def main() -> int:
                 seed=args.seed,
             )
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            crashed = server.returncode not in (0, -15)
+            crashed = not stop_server(server)
             log_tail = (directory / "server.log").read_text(errors="replace")[-3000:]
     print(f"API fuzz, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, db={args.database_url or 'sqlite'}")
     print(f"examples per operation and mode: {args.examples} (perform: {args.perform_examples})")
