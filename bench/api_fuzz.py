@@ -4,7 +4,7 @@ Starts `newvisions serve` (offline note and voice engines, no keys) on its own d
 registers a performer with an analysed 40 s recording and an admin, then runs
 tests/proof/api_fuzz.py over every operation of the server's OpenAPI schema: valid and invalid
 examples, checked for 5xx and for any response the schema does not declare. Routes with side
-effects that would end the run (logout, account deletion, …) are left out: see SIDE_EFFECTS.
+effects (logout, account deletion, …) run last, each as a performer of its own: see SIDE_EFFECTS.
 
 Usage: PYTHONPATH=. .venv/bin/python bench/api_fuzz.py [--examples 100] [--perform-examples 10]
        [--database-url postgresql+asyncpg://…] [--redis-url redis://…/5] [--port 18410]

@@ -30,20 +30,20 @@ from schemathesis.core.failures import Failure, FailureGroup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newvisions.activation import service as activation_service
+from newvisions.auth import service as auth_service
 from newvisions.users import service as users_service
+from newvisions.users.schemas import UserRegister
 
-# Calls that would end the run's own login or account, or take away the recording every other
-# call relies on. Each has its own tests (auth, users, voice_cloning/recording).
-SIDE_EFFECTS = frozenset(
-    {
-        "POST /api/auth/logout",  # revokes the token the run is using
-        "POST /api/auth/logout-all",  # the same, for every session
-        "DELETE /api/users/me",  # deletes the account
-        "PUT /api/users/me/password",  # a valid change revokes the other sessions
-        "POST /api/auth/refresh",  # a lucky valid call would rotate nothing we hold, but
-        # generated tokens are never valid: kept out to keep the run's budget for the rest
-        "DELETE /api/voice/recording",  # perform would only ever answer 409 afterwards
-    }
+# Calls that would end the login or the account they are made with, or take away the recording
+# every other call relies on. They run last, each as a performer of its own made for it (so a
+# success — a logout, a deleted account — ends only that performer).
+SIDE_EFFECTS = (
+    "POST /api/auth/refresh",
+    "PUT /api/users/me/password",  # a valid change revokes the other sessions
+    "DELETE /api/voice/recording",
+    "POST /api/auth/logout",
+    "POST /api/auth/logout-all",
+    "DELETE /api/users/me",
 )
 PASSWORD = "fuzz password 1234"
 
@@ -61,6 +61,7 @@ class Identities:
     performer: dict[str, str]
     admin: dict[str, str]
     user_ids: list[uuid.UUID]
+    disposable: dict[str, dict[str, str]]  # per side-effect operation, a performer of its own
 
 
 @dataclass
@@ -107,16 +108,37 @@ async def seed(
     sessionmaker: async_sessionmaker[AsyncSession],
     base_url: str,
     recording: bytes,
+    jwt_secret: str,
     *,
     analysis_timeout_s: float = 120.0,
 ) -> Identities:
-    """A performer with an analysed recording, and an admin, both logged in over HTTP."""
+    """A performer with an analysed recording and an admin, both logged in over HTTP, and a
+    performer of its own for each side-effect operation (made directly: the run's login and
+    registration limits stay untouched)."""
     tag = uuid.uuid4().hex[:8]
+    disposable: dict[str, dict[str, str]] = {}
     async with sessionmaker.begin() as session:
-        (code,) = await activation_service.generate_codes(session, 1)
+        codes = await activation_service.generate_codes(session, 1 + len(SIDE_EFFECTS))
         admin = await users_service.create_admin(
             session, f"fuzzadmin{tag}", f"fuzzadmin{tag}@example.com", PASSWORD
         )
+        user_ids = [admin.id]
+        for n, label in enumerate(SIDE_EFFECTS, start=1):
+            name = f"fuzz{tag}x{n}"
+            user = await users_service.register(
+                session,
+                UserRegister(
+                    username=name,
+                    email=f"{name}@example.com",
+                    password=PASSWORD,
+                    activation_code=codes[n].code,
+                ),
+            )
+            user_ids.append(user.id)
+            _, tokens = await auth_service.login(
+                session, login=name, password=PASSWORD, device_name="fuzz", secret=jwt_secret
+            )
+            disposable[label] = {"Authorization": f"Bearer {tokens.access_token}"}
     async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
         registered = await client.post(
             "/api/auth/register",
@@ -124,10 +146,11 @@ async def seed(
                 "username": f"fuzz{tag}",
                 "email": f"fuzz{tag}@example.com",
                 "password": PASSWORD,
-                "activation_code": code.code,
+                "activation_code": codes[0].code,
             },
         )
         assert registered.status_code == 201, registered.text
+        user_ids.append(uuid.UUID(registered.json()["id"]))
         performer = await _login(client, f"fuzz{tag}")
         uploaded = await client.post(
             "/api/voice/recording",
@@ -143,10 +166,15 @@ async def seed(
             await asyncio.sleep(0.2)
         assert current["analysis"]["status"] == "ready", current
         admin_headers = await _login(client, f"fuzzadmin{tag}")
+        # Something for the recording's deletion to delete.
+        uploaded = await client.post(
+            "/api/voice/recording",
+            files={"file": ("voice.webm", recording, "audio/webm")},
+            headers=disposable["DELETE /api/voice/recording"],
+        )
+        assert uploaded.status_code == 201, uploaded.text
     return Identities(
-        performer=performer,
-        admin=admin_headers,
-        user_ids=[uuid.UUID(registered.json()["id"]), admin.id],
+        performer=performer, admin=admin_headers, user_ids=user_ids, disposable=disposable
     )
 
 
@@ -173,31 +201,31 @@ def run_fuzz(
     *,
     max_examples: int,
     limited: dict[str, int] | None = None,
-    exclude: Iterable[str] = SIDE_EFFECTS,
     modes: Iterable[GenerationMode] = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
     seed: int | None = None,
 ) -> FuzzReport:
-    """Every operation of `openapi` but `exclude`, `max_examples` per generation mode.
+    """Every operation of `openapi`: its schema examples, then `max_examples` per generation
+    mode. `limited` caps the examples of slow operations (e.g. {"POST /api/perform": 3}).
 
-    `limited` caps the examples of slow operations (e.g. {"POST /api/perform": 3}).
+    Side-effect operations run last, in SIDE_EFFECTS order, each as its disposable performer.
     """
     schema = schemathesis.openapi.from_dict(openapi)
-    excluded = set(exclude)
     limited = limited or {}
     checks = _checks()
     report = FuzzReport()
     started = time.monotonic()
+    operations = {_label(result.ok()): result.ok() for result in schema.get_all_operations()}
+    order = [label for label in operations if label not in SIDE_EFFECTS]
+    order += [label for label in SIDE_EFFECTS if label in operations]
     with requests.Session() as http:
-        for result in schema.get_all_operations():
-            operation = result.ok()
-            label = _label(operation)
-            if label in excluded:
-                continue
-            headers = (
-                identities.admin
-                if operation.path.startswith("/api/admin")
-                else (identities.performer)
-            )
+        for label in order:
+            operation = operations[label]
+            if label in identities.disposable:
+                headers = identities.disposable[label]
+            elif operation.path.startswith("/api/admin"):
+                headers = identities.admin
+            else:
+                headers = identities.performer
             examples = schema.get_strategies_from_examples(operation)
             passes: list[tuple[str, Any, int]] = (
                 [("examples", strategies.one_of(examples), len(examples))] if examples else []

@@ -89,7 +89,7 @@ async def seeded(env: dict[str, str], base_url: str, recording: bytes) -> Identi
     )
     engine = create_engine(settings)
     try:
-        return await seed(create_sessionmaker(engine), base_url, recording)
+        return await seed(create_sessionmaker(engine), base_url, recording, env["NV_JWT_SECRET"])
     finally:
         await engine.dispose()
 
