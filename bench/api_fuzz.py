@@ -36,6 +36,8 @@ from tests.proof.server_process import (  # noqa: E402
 )
 from tests.voice_cloning.recording.audio_fixtures import encode  # noqa: E402
 
+from newvisions.utils.logging import configure_logging  # noqa: E402
+
 
 def speech_webm(directory: Path, seconds: int = 40) -> bytes:
     return encode(speech(directory)[: seconds * 16_000], 16_000, "webm")
@@ -50,6 +52,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=18410)
     parser.add_argument("--seed", type=int, default=None, help="default: derandomized")
     args = parser.parse_args()
+    configure_logging(json_logs=False, level="WARNING")  # the seeding's own log lines
 
     with tempfile.TemporaryDirectory(prefix="nv-fuzz-") as tmp:
         directory = Path(tmp)

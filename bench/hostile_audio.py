@@ -38,6 +38,8 @@ from tests.proof.server_process import (  # noqa: E402
 from tests.voice_cloning.recording.audio_fixtures import encode  # noqa: E402
 from tests.voice_cloning.recording.hostile_corpus import Hostile, hostile_corpus  # noqa: E402
 
+from newvisions.utils.logging import configure_logging  # noqa: E402
+
 URL = "/api/voice/recording"
 HEAVIEST = "8 channels at 384 kHz, 40 s of silence (FLAC)"
 
@@ -112,6 +114,7 @@ def main() -> int:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--concurrent", type=int, default=4)
     args = parser.parse_args()
+    configure_logging(json_logs=False, level="WARNING")  # the seeding's own log lines
     print(
         f"Hostile audio, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, db={args.database_url or 'sqlite'}"
     )
