@@ -168,6 +168,7 @@ def declare_request_errors(schema: dict[str, Any]) -> dict[str, Any]:
 
     FastAPI documents its own 422 body (`HTTPValidationError`), which our handler replaces with
     `ValidationErrorBody`, and it never documents the 400 `malformed_json` a JSON body may get.
+    Every operation may answer 422 (see utils/nul_guard.py).
     """
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for model in (ErrorBody, ValidationErrorBody):
@@ -181,18 +182,18 @@ def declare_request_errors(schema: dict[str, Any]) -> dict[str, Any]:
                 continue
             responses = operation["responses"]
             invalid = responses.get("422")
-            if invalid is not None:
-                declared = invalid.get("content", {}).get("application/json", {}).get("schema")
-                if declared == {"$ref": _SCHEMAS + "HTTPValidationError"}:
-                    body: dict[str, Any] = _ref(ValidationErrorBody)
-                    description = _codes("", "validation_error")
-                else:  # the route's own 422 codes, and the validation error besides
-                    body = {"anyOf": [_ref(ValidationErrorBody), _ref(ErrorBody)]}
-                    description = _codes(invalid.get("description", ""), "validation_error")
-                responses["422"] = {
-                    "description": description,
-                    "content": {"application/json": {"schema": body}},
-                }
+            declared = (invalid or {}).get("content", {}).get("application/json", {}).get("schema")
+            if invalid is None or declared == {"$ref": _SCHEMAS + "HTTPValidationError"}:
+                # Also where a route has no parameter: the NUL guard refuses any URL with one.
+                body: dict[str, Any] = _ref(ValidationErrorBody)
+                description = _codes("", "validation_error")
+            else:  # the route's own 422 codes, and the validation error besides
+                body = {"anyOf": [_ref(ValidationErrorBody), _ref(ErrorBody)]}
+                description = _codes(invalid.get("description", ""), "validation_error")
+            responses["422"] = {
+                "description": description,
+                "content": {"application/json": {"schema": body}},
+            }
             body_types = operation.get("requestBody", {}).get("content", {})
             if "application/json" in body_types:
                 malformed = responses.get("400", {"content": error_json})
