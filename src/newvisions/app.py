@@ -40,6 +40,7 @@ from newvisions.utils.metrics import (
     forget_live_metrics_of_this_process,
     metrics_endpoint,
 )
+from newvisions.utils.nul_guard import NulGuardMiddleware
 from newvisions.utils.periodic import run_periodically
 from newvisions.utils.request_context import RequestContextMiddleware
 from newvisions.voice_cloning.analysis import voice_analyser
@@ -170,6 +171,7 @@ def create_app(
 
     install_error_handlers(app)
     # Outermost last: the request id must exist before metrics log the request line.
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
 

@@ -149,3 +149,15 @@ async def test_unknown_users_and_non_admins(client: AsyncClient, session: AsyncS
         assert forbidden.status_code == 403 and forbidden.json()["error"] == "admin_required"
     view = await client.get(f"/api/admin/users/{user.user_id}", headers=admin.headers)
     assert view.json()["username"] == user.username and view.json()["role"] == "user"
+
+
+@pytest.mark.parametrize("path", ["/api/admin/users", "/api/admin/activation-codes"])
+async def test_an_offset_beyond_any_page_is_refused_not_a_server_error(
+    client: AsyncClient, session: AsyncSession, path: str
+) -> None:
+    """The databases cannot hold a 100-bit integer: such an offset is invalid, not a crash."""
+    admin = await create_admin_and_login(client, session)
+    huge = await client.get(path, params={"offset": 2**100}, headers=admin.headers)
+    assert huge.status_code == 422 and huge.json()["fields"][0]["field"] == "offset"
+    last = await client.get(path, params={"offset": 2**31 - 1}, headers=admin.headers)
+    assert last.status_code == 200 and last.json()["items"] == []

@@ -231,3 +231,27 @@ async def test_a_deactivated_user_is_stopped_on_the_next_request(
     assert login.status_code == 403 and login.json()["error"] == "user_deactivated"
     refresh = await client.post("/api/auth/refresh", json={"refresh_token": user.refresh_token})
     assert refresh.json()["error"] == "invalid_refresh_token"
+
+
+async def test_patching_a_setting_to_null_is_refused_not_a_server_error(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    """null clears the memo's title and date; any other setting always has a value."""
+    user = await register_and_login(client, session)
+    for bad in (
+        {"background_sound": None},
+        {"voice_language": "fr", "speaker_sex": None},
+        {"voice_stability": None},
+    ):
+        response = await client.patch("/api/users/me/settings", json=bad, headers=user.headers)
+        assert response.status_code == 422, (bad, response.text)
+        assert [f["field"] for f in response.json()["fields"]] == [
+            next(k for k in bad if bad[k] is None)
+        ]
+    cleared = await client.patch(
+        "/api/users/me/settings",
+        json={"voice_note_name": None, "voice_note_date": None, "voice_language": "fr"},
+        headers=user.headers,
+    )
+    assert cleared.status_code == 200 and cleared.json()["voice_language"] == "fr"
+    assert cleared.json()["background_sound"] is False

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+import jsonschema_rs
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
@@ -128,3 +130,37 @@ async def test_request_id_is_generated_when_absent_or_unsafe(client: AsyncClient
     assert len(generated.headers["x-request-id"]) == 32
     unsafe = await client.get("/api/health", headers={"X-Request-ID": "bad id\nwith newline"})
     assert unsafe.headers["x-request-id"] != "bad id\nwith newline"
+
+
+def _declared(schema: dict[str, Any], path: str, method: str, status: str) -> dict[str, Any]:
+    response: dict[str, Any] = schema["paths"][path][method]["responses"][status]
+    return response
+
+
+def _conforms(schema: dict[str, Any], declared: dict[str, Any], body: object) -> bool:
+    body_schema = declared["content"]["application/json"]["schema"]
+    validator = jsonschema_rs.validator_for({**body_schema, "components": schema["components"]})
+    return bool(validator.is_valid(body))
+
+
+async def test_the_schema_declares_the_refusals_the_handlers_send(client: AsyncClient) -> None:
+    """A 422 is documented with our envelope (not FastAPI's own body) and a JSON body's 400."""
+    schema = (await client.get("/openapi.json")).json()
+    invalid = await client.post("/api/_probe/echo", json={"name": "x", "count": "many"})
+    malformed = await client.post(
+        "/api/_probe/echo", content=b"{", headers={"content-type": "application/json"}
+    )
+    declared_422 = _declared(schema, "/api/_probe/echo", "post", "422")
+    declared_400 = _declared(schema, "/api/_probe/echo", "post", "400")
+    assert _conforms(schema, declared_422, invalid.json())
+    assert not _conforms(schema, declared_422, {"detail": [{"loc": ["body"], "msg": "x"}]})
+    assert _conforms(schema, declared_400, malformed.json())
+    assert "validation_error" in declared_422["description"]
+    assert "malformed_json" in declared_400["description"]
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    # A route's own 422 codes stay declared next to the validation error.
+    upload_422 = _declared(schema, "/api/voice/recording", "post", "422")
+    assert "recording_too_short" in upload_422["description"]
+    assert "validation_error" in upload_422["description"]
+    # A route without a JSON body has no 400 to declare.
+    assert "400" not in schema["paths"]["/api/users/me"]["get"]["responses"]

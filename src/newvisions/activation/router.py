@@ -18,7 +18,7 @@ from newvisions.activation.schemas import (
 )
 from newvisions.auth.dependencies import AdminUser
 from newvisions.auth.exceptions import AdminRequired, InvalidToken, NotAuthenticated
-from newvisions.config.constants import API_PREFIX
+from newvisions.config.constants import API_PREFIX, MAX_PAGE_OFFSET
 from newvisions.config.database import DbSession
 from newvisions.users.exceptions import UserDeactivated
 from newvisions.utils.errors import error_responses
@@ -60,7 +60,7 @@ async def list_codes(
     session: DbSession,
     status: CodeStatus | None = None,
     batch: Annotated[str | None, Query(max_length=64)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_PAGE_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ActivationCodePage:
     rows, total = await service.list_codes(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from newvisions.auth import cookies
 from newvisions.auth.dependencies import AUTH_ERRORS, AdminUser, CurrentAuth, CurrentUser
 from newvisions.auth.exceptions import AdminRequired
-from newvisions.config.constants import API_PREFIX
+from newvisions.config.constants import API_PREFIX, MAX_PAGE_OFFSET
 from newvisions.config.database import DbSession
 from newvisions.users import service
 from newvisions.users.exceptions import (
@@ -112,7 +112,7 @@ async def list_users(
     _admin: AdminUser,
     session: DbSession,
     search: Annotated[str | None, Query(max_length=254)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_PAGE_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AdminUserPage:
     rows, total = await service.list_users(session, offset=offset, limit=limit, search=search)

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from newvisions.models import UserRole
 from newvisions.utils.validators import SUPPORTED_LANGUAGES, USERNAME_PATTERN
@@ -47,18 +48,34 @@ class UserSettings(BaseModel):
 
 
 class UserSettingsUpdate(BaseModel):
-    """PATCH body: only the fields sent are changed."""
+    """PATCH body: only the fields sent are changed; null clears the memo's title or date and
+    is refused for the other fields, which always have a value."""
 
     model_config = ConfigDict(extra="forbid")
 
-    voice_language: Language | None = None
-    speaker_sex: SpeakerSex | None = None
-    voice_stability: int | None = Field(default=None, ge=0, le=100)
-    voice_similarity: int | None = Field(default=None, ge=0, le=100)
-    background_sound: bool | None = None
-    background_volume: int | None = Field(default=None, ge=0, le=100)
+    voice_language: Language | SkipJsonSchema[None] = None
+    speaker_sex: SpeakerSex | SkipJsonSchema[None] = None
+    voice_stability: int | SkipJsonSchema[None] = Field(default=None, ge=0, le=100)
+    voice_similarity: int | SkipJsonSchema[None] = Field(default=None, ge=0, le=100)
+    background_sound: bool | SkipJsonSchema[None] = None
+    background_volume: int | SkipJsonSchema[None] = Field(default=None, ge=0, le=100)
     voice_note_name: str | None = Field(default=None, max_length=50)
     voice_note_date: date | None = None
+
+    @field_validator(
+        "voice_language",
+        "speaker_sex",
+        "voice_stability",
+        "voice_similarity",
+        "background_sound",
+        "background_volume",
+        mode="before",
+    )
+    @classmethod
+    def _never_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("this setting cannot be null; leave it out to keep it")
+        return value
 
 
 class UserRegister(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -149,7 +150,73 @@ async def _http_exception_handler(_request: Request, exc: Exception) -> JSONResp
     )
 
 
+_SCHEMAS = "#/components/schemas/"
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": _SCHEMAS + model.__name__}
+
+
+def _codes(description: str, *codes: str) -> str:
+    """An "Error codes: a, b" description with `codes` added."""
+    known = set(description.removeprefix("Error codes: ").split(", ")) if description else set()
+    return "Error codes: " + ", ".join(sorted((known | set(codes)) - {""}))
+
+
+def declare_request_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the schema say what the handlers above really send for a refused request.
+
+    FastAPI documents its own 422 body (`HTTPValidationError`), which our handler replaces with
+    `ValidationErrorBody`, and it never documents the 400 `malformed_json` a JSON body may get.
+    Every operation may answer 422 (see utils/nul_guard.py).
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (ErrorBody, ValidationErrorBody):
+        model_schema = model.model_json_schema(ref_template=_SCHEMAS + "{model}")
+        components.update(model_schema.pop("$defs", {}))
+        components[model.__name__] = model_schema
+    error_json = {"application/json": {"schema": _ref(ErrorBody)}}
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            invalid = responses.get("422")
+            declared = (invalid or {}).get("content", {}).get("application/json", {}).get("schema")
+            if invalid is None or declared == {"$ref": _SCHEMAS + "HTTPValidationError"}:
+                # Also where a route has no parameter: the NUL guard refuses any URL with one.
+                body: dict[str, Any] = _ref(ValidationErrorBody)
+                description = _codes("", "validation_error")
+            else:  # the route's own 422 codes, and the validation error besides
+                body = {"anyOf": [_ref(ValidationErrorBody), _ref(ErrorBody)]}
+                description = _codes(invalid.get("description", ""), "validation_error")
+            responses["422"] = {
+                "description": description,
+                "content": {"application/json": {"schema": body}},
+            }
+            body_types = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in body_types:
+                malformed = responses.get("400", {"content": error_json})
+                described = malformed.get("description", "")
+                malformed["description"] = _codes(described, "malformed_json")
+                responses["400"] = malformed
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    text = json.dumps(schema)
+    if f'"{_SCHEMAS}ValidationError"' in text or f'"{_SCHEMAS}HTTPValidationError"' in text:
+        raise RuntimeError("a route still documents FastAPI's own validation error body")
+    return schema
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_request_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
