@@ -12,7 +12,7 @@ hangs, 500s, performs left running, reservations left held, wrong charges) is no
     (c) the emulator's peak live voices                 ≤ its slot limit
 
 The fault mix, the deadlines and the checks are those of the short form
-(tests/proof/test_fault_soak.py), shared in tests/proof/soak.py.
+(tests/proof/fault_soak/), shared in tests/proof/fault_soak/soak.py.
 
 Usage: PYTHONPATH=. .venv/bin/python bench/fault_soak.py [--performs 1000 --users 50]
        [--voice-limit 10] [--seed N] [--database-url postgresql+asyncpg://...]
@@ -34,14 +34,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from bench.perform_latency import base_settings, migrated, recording
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
+from tests.proof.fault_soak import soak
 
-from bench.perform_latency import base_settings, migrated, recording
 from newvisions.activation import service as activation_service
 from newvisions.app import create_app
 from newvisions.config.settings import Settings
-from tests.proof import soak
 
 API_KEY = "soak-key"
 GEMINI_KEY = "soak-gemini-key"
@@ -109,9 +109,7 @@ async def soak_run(settings: Settings, args: argparse.Namespace, urls: tuple[str
             performers = []
             for first in range(0, args.users, 4):  # a few at a time: hashing is CPU work
                 batch = range(first, min(first + 4, args.users))
-                performers += await asyncio.gather(
-                    *(register(client, app, webm, n) for n in batch)
-                )
+                performers += await asyncio.gather(*(register(client, app, webm, n) for n in batch))
             print(f"{args.users} performers ready in {time.monotonic() - began:.1f} s", flush=True)
 
             await soak.inject_faults(elevenlabs_url, gemini_url, seed=args.seed)

@@ -13,21 +13,14 @@ from collections.abc import Iterator
 import pytest
 
 from newvisions.voice_cloning.providers.elevenlabs_emulator import ElevenLabsEmulator
-from tests.perform.conftest import (  # noqa: F401 - fixtures used here
+from tests.perform.conftest import (
     EmulatorServer,
     LiveFactory,
     RunningEmulator,
-    committed_engine,
     elevenlabs_settings,
-    emulator,
-    emulator_server,
     gemini_settings,
-    good_webm,
-    live_app,
-    running_emulator,
-    speech,
 )
-from tests.proof import soak
+from tests.proof.fault_soak import soak
 
 PERFORMS = 64
 USERS = 10
@@ -64,9 +57,7 @@ async def test_fault_soak(
     outcomes = await soak.drive(live.client, performers, PERFORMS, seed=SEED, cap_s=30)
     seconds = time.monotonic() - began
     sweeper = live.app.state.voice_cloning.sweeper
-    report = await soak.sweep_once(
-        sweeper, emulator_server.url, gemini.base_url, trust_leases=True
-    )
+    report = await soak.sweep_once(sweeper, emulator_server.url, gemini.base_url, trust_leases=True)
     figures = await soak.measure(
         sessionmaker=live.sessionmaker,
         settings=live.settings,

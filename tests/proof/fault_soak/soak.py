@@ -9,7 +9,7 @@ Checked on the way, as they are bugs too: no perform hangs past its cap, none an
 none is left `running`, no quota reservation is left held, every response agrees with the
 perform's row, and every successful perform was charged what its text costs.
 
-Used by the short form (tests/proof/test_fault_soak.py) and the long one (bench/fault_soak.py).
+Used by the short form (test_fault_soak.py here) and the long one (bench/fault_soak.py).
 Both emulators are driven over their HTTP control planes, so they may run in this process or
 in another one.
 """
@@ -191,7 +191,7 @@ async def drive(
 ) -> list[Outcome]:
     """`performs` performs spread over the performers; each performer's run one after another
     (as on stage), every performer at the same time."""
-    rng = random.Random(seed)  # noqa: S311 - a workload, not a secret
+    rng = random.Random(seed)  # a workload, not a secret
     shares = [performs // len(performers)] * len(performers)
     for i in range(performs % len(performers)):
         shares[i] += 1
@@ -303,8 +303,7 @@ class Figures:
             f"  (a) voices of ours left at the emulator after one sweep: {self.voices_left}",
             f"  (b) characters charged for failed performs: {self.failed_charged}",
             f"  (c) peak live voices at the emulator: {self.peak_live} (limit {self.voice_limit})",
-            "  outcomes: "
-            + ", ".join(f"{code} {n}" for code, n in sorted(self.outcomes.items())),
+            "  outcomes: " + ", ".join(f"{code} {n}" for code, n in sorted(self.outcomes.items())),
             "  HTTP statuses: "
             + ", ".join(f"{s} {n}" for s, n in sorted(self.statuses.items(), key=str)),
             f"  latency, succeeded: p50 {self.latency_ok[0]:.2f} s, p95 {self.latency_ok[1]:.2f} s",
@@ -346,7 +345,9 @@ async def measure(
     ours = [v for v in state["cloned_voices"] if v["name"].startswith(VOICE_NAME_PREFIX)]
     calls = state["calls"]
     limit_refusals = sum(
-        1 for c in calls if c["endpoint"] == "voices.add" and c["status"] == 400 and not c["faulted"]
+        1
+        for c in calls
+        if c["endpoint"] == "voices.add" and c["status"] == 400 and not c["faulted"]
     )
     request_ids = [o.request_id for o in outcomes]
     user_ids = {o.user_id for o in outcomes}
@@ -414,4 +415,3 @@ async def measure(
         disagreements=disagreements,
         wrong_charges=wrong_charges,
     )
-
