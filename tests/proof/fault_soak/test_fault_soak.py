@@ -1,4 +1,4 @@
-"""The fault soak, short form: ~80 performs by 10 performers through the API while both
+"""The fault soak, short form: 60 performs by 10 performers through the API while both
 emulators fail at random at create, speak, delete and text (timeouts included); after one
 sweep no voice of ours is left, no failed perform cost a character, and the provider never
 held more voices than its limit. The long form is bench/fault_soak.py.
@@ -6,6 +6,7 @@ held more voices than its limit. The long form is bench/fault_soak.py.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from tests.perform.conftest import (
 )
 from tests.proof.fault_soak import soak
 
-PERFORMS = 64
+PERFORMS = 60
 USERS = 10
 VOICE_LIMIT = 5  # fewer slots than performers: the slot workflow is part of what is soaked
 SEED = 20261125
@@ -47,10 +48,8 @@ async def test_fault_soak(
     live = await live_app(
         **elevenlabs_settings(emulator_server), **gemini_settings(gemini), **soak.SOAK_SETTINGS
     )
-    performers = []
-    for _ in range(USERS):
-        user = await live.performer(good_webm)
-        performers.append((uuid.UUID(user.user_id), user.headers))
+    users = await asyncio.gather(*(live.performer(good_webm) for _ in range(USERS)))
+    performers = [(uuid.UUID(user.user_id), user.headers) for user in users]
     await soak.inject_faults(emulator_server.url, gemini.base_url, seed=SEED)
 
     began = time.monotonic()
