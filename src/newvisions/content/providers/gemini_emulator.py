@@ -4,16 +4,20 @@ It answers with the real response JSON and can be told to misbehave the ways the
 service does: a blocked prompt (`promptFeedback.blockReason`), a SAFETY or MAX_TOKENS stop,
 an empty answer, a note that breaks the rules, `{"error": {...}}` bodies with 429/500/503, or
 no answer at all (a hang, for timeouts). Faults are queued and served in order; with none
-queued it writes a plausible note naming the value found in the prompt.
+queued, each request draws a fault at the configured random rates (seeded), and otherwise it
+writes a plausible note naming the value found in the prompt.
 
 Run it with `newvisions emulate gemini --port N`; control it over HTTP
-(`POST /emulator/faults {"faults": ["http_503", "ok"]}`, `GET /emulator/requests`,
-`POST /emulator/reset`) or, in the same process, through `GeminiEmulator`'s methods.
+(`POST /emulator/faults {"faults": ["http_503", "ok"]}`,
+`POST /emulator/faults/random {"rates": {"http_503": 0.1, "hang": 0.05}, "seed": 1}`,
+`GET /emulator/requests`, `POST /emulator/reset`) or, in the same process, through
+`GeminiEmulator`'s methods.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 from collections import deque
@@ -103,11 +107,14 @@ class GeminiEmulator:
         self.hang_s = hang_s
         self._lock = threading.Lock()  # tests queue faults from another thread
         self._faults: deque[Fault] = deque()
+        self._rates: dict[Fault, float] = {}
+        self._rng = random.Random(0)  # noqa: S311 - fault patterns, not secrets
         self._requests: list[RecordedRequest] = []
         self.app = Starlette(
             routes=[
                 Route("/v1beta/models/{target}", self._generate, methods=["POST"]),
                 Route("/emulator/faults", self._queue_faults, methods=["POST"]),
+                Route("/emulator/faults/random", self._set_rates, methods=["POST"]),
                 Route("/emulator/requests", self._list_requests, methods=["GET"]),
                 Route("/emulator/reset", self._reset, methods=["POST"]),
                 Route("/{path:path}", self._not_found, methods=["GET", "POST"]),
@@ -120,9 +127,20 @@ class GeminiEmulator:
         with self._lock:
             self._faults.extend(Fault(fault) for fault in faults)
 
+    def set_rates(self, rates: dict[Fault, float] | dict[str, float], *, seed: int = 0) -> None:
+        """Serve each fault to about `rate` of the requests (when none is queued), drawn from
+        a generator seeded with `seed`; an empty mapping turns random faults off."""
+        parsed = {Fault(fault): float(rate) for fault, rate in rates.items()}
+        if any(rate < 0 for rate in parsed.values()) or sum(parsed.values()) > 1:
+            raise ValueError("rates must be at least 0 and add up to at most 1")
+        with self._lock:
+            self._rates = parsed
+            self._rng = random.Random(seed)  # noqa: S311 - fault patterns, not secrets
+
     def reset(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._rates = {}
             self._requests.clear()
 
     @property
@@ -132,7 +150,15 @@ class GeminiEmulator:
 
     def _next_fault(self) -> Fault:
         with self._lock:
-            return self._faults.popleft() if self._faults else Fault.ok
+            if self._faults:
+                return self._faults.popleft()
+            if self._rates:
+                draw = self._rng.random()
+                for fault, rate in self._rates.items():
+                    if draw < rate:
+                        return fault
+                    draw -= rate
+            return Fault.ok
 
     async def _queue_faults(self, request: Request) -> JSONResponse:
         payload = await request.json()
@@ -141,6 +167,20 @@ class GeminiEmulator:
         except (KeyError, TypeError, ValueError):
             return error_body(400, "INVALID_ARGUMENT", f"faults must be a list of {list(Fault)}")
         return JSONResponse({"queued": len(payload["faults"])})
+
+    async def _set_rates(self, request: Request) -> JSONResponse:
+        payload = await request.json()
+        try:
+            self.set_rates(payload["rates"], seed=int(payload.get("seed", 0)))
+            if "hang_s" in payload:
+                self.hang_s = float(payload["hang_s"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return error_body(
+                400,
+                "INVALID_ARGUMENT",
+                f"rates must map faults of {list(Fault)} to fractions adding up to at most 1",
+            )
+        return JSONResponse({"rates": {fault.value: rate for fault, rate in self._rates.items()}})
 
     async def _list_requests(self, _request: Request) -> JSONResponse:
         recorded = self.requests

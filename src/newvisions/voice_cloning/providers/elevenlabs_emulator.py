@@ -255,6 +255,7 @@ class ElevenLabsEmulator:
             "calls": [asdict(call) for call in self.calls],
             "live_cloned": self.live_cloned,
             "peak_live_cloned": self.peak_live_cloned,
+            "voice_limit": self.config.voice_limit,
             "voices_created": self.voices_created,
             "voices_deleted": self.voices_deleted,
             "cloned_voices": [
@@ -425,12 +426,6 @@ class ElevenLabsEmulator:
             if not isinstance(parsed, dict):
                 return _validation_error([("body", "labels")], "labels must be a JSON object")
             labels = {str(k): str(v) for k, v in parsed.items()}
-        if self.live_cloned >= self.config.voice_limit:
-            raise _VendorError(
-                "voice_limit_reached",
-                "You have reached the maximum number of custom voices "
-                f"({self.live_cloned} / {self.config.voice_limit}) for your subscription.",
-            )
         samples = []
         for upload in files:
             content = await upload.read()
@@ -442,6 +437,14 @@ class ElevenLabsEmulator:
                     "size_bytes": len(content),
                     "hash": hashlib.md5(content, usedforsecurity=False).hexdigest(),
                 }
+            )
+        # Checked after the last await: reading a large sample yields (it is spooled to disk),
+        # and concurrent creates must not all pass the check before any of them is stored.
+        if self.live_cloned >= self.config.voice_limit:
+            raise _VendorError(
+                "voice_limit_reached",
+                "You have reached the maximum number of custom voices "
+                f"({self.live_cloned} / {self.config.voice_limit}) for your subscription.",
             )
         description = form.get("description")
         voice = StoredVoice(

@@ -320,6 +320,12 @@ async def _load_sample(
     session: AsyncSession, storage: RecordingStorage, user_id: uuid.UUID
 ) -> VoiceSample | None:
     recording = await VoiceRecordingRepository(session).for_user(user_id)
+    return await _sample_from(storage, recording, user_id)
+
+
+async def _sample_from(
+    storage: RecordingStorage, recording: VoiceRecordingRow | None, user_id: uuid.UUID
+) -> VoiceSample | None:
     if recording is None:
         return None
     try:
@@ -338,7 +344,10 @@ def sample_loader(intake: RecordingIntake) -> Callable[[uuid.UUID], Awaitable[Vo
 
     async def load(user_id: uuid.UUID) -> VoiceSample:
         async with intake.session_scope() as session:
-            sample = await _load_sample(session, intake.storage, user_id)
+            recording = await VoiceRecordingRepository(session).for_user(user_id)
+        # The file is read after the transaction: on SQLite it holds the write lock, and
+        # every other perform's writes would queue behind this read.
+        sample = await _sample_from(intake.storage, recording, user_id)
         if sample is None:
             raise VoiceRecordingMissing()
         return sample
