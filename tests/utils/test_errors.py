@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 import jsonschema_rs
@@ -10,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 
 from newvisions.utils.errors import AppError
 
@@ -34,6 +36,10 @@ def app_with_probes(app: FastAPI) -> FastAPI:
     @app.get("/api/_probe/boom")
     async def boom() -> None:
         raise RuntimeError("secret internals: password=hunter2 at db.internal:5432")
+
+    @app.get("/api/_probe/locked")
+    async def locked() -> None:
+        raise OperationalError("UPDATE …", {}, sqlite3.OperationalError("database is locked"))
 
     @app.get("/api/_probe/teapot")
     async def teapot() -> None:
@@ -111,6 +117,16 @@ async def test_internal_error_hides_internals_and_logs_the_request_id(
     ]
     assert failures, "the failure must be logged"
     assert failures[0]["request_id"] == "req-boom-1"
+
+
+async def test_a_database_locked_too_long_is_a_503_to_retry_not_a_500(
+    client: AsyncClient,
+) -> None:
+    response = await client.get("/api/_probe/locked")
+    assert response.status_code == 503
+    _assert_envelope(response.json(), "database_busy")
+    assert response.headers["retry-after"] == "2"
+    assert "UPDATE" not in response.text
 
 
 async def test_every_log_line_of_a_request_carries_its_id(

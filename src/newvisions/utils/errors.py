@@ -194,6 +194,10 @@ def declare_request_errors(schema: dict[str, Any]) -> dict[str, Any]:
                 "description": description,
                 "content": {"application/json": {"schema": body}},
             }
+            # The request-context middleware's answer when SQLite stayed locked too long.
+            busy = responses.get("503", {"content": error_json})
+            busy["description"] = _codes(busy.get("description", ""), "database_busy")
+            responses["503"] = busy
             body_types = operation.get("requestBody", {}).get("content", {})
             if "application/json" in body_types:
                 malformed = responses.get("400", {"content": error_json})
