@@ -15,6 +15,7 @@ from newvisions import __version__
 from newvisions.activation.router import router as activation_admin_router
 from newvisions.audio.router import router as audio_router
 from newvisions.audio.tasks import purge_expired_audio
+from newvisions.auth.cache import AuthCache, ForgetOnWrite
 from newvisions.auth.router import router as auth_router
 from newvisions.auth.throttling import AuthLimits
 from newvisions.config.database import create_engine, create_sessionmaker
@@ -168,9 +169,11 @@ def create_app(
             RateLimit.parse("thoughts.preview", settings.thought_preview_rate_limit),
         )
     app.state.readiness_checks = {"database": database_check(engine)}
+    app.state.auth_cache = AuthCache(settings.auth_cache_seconds)
 
     install_error_handlers(app)
     # Outermost last: the request id must exist before metrics log the request line.
+    app.add_middleware(ForgetOnWrite, cache=app.state.auth_cache)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)

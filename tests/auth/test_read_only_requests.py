@@ -1,65 +1,23 @@
 """GET requests run in a read transaction: no SQLite write lock, yet session use is recorded.
 
-These tests use the app as it serves (its own `get_session`, committed data), not the
-rolled-back test session the other tests share, and remove what they created.
+These tests use the app as it serves (its own `get_session`, committed data: the `served`
+and `performer` fixtures of tests/auth/conftest.py), not the rolled-back test session the
+other tests share.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
-from sqlalchemy import delete, select, update
+from httpx import AsyncClient
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from newvisions.app import create_app
-from newvisions.config.settings import Settings
-from newvisions.limits.rate_limiter import RateLimiter
-from newvisions.models import ActivationCode, AuthSession, User
-from tests.factories import DEFAULT_PASSWORD, create_code
-
-
-@pytest.fixture
-async def served(
-    settings: Settings, engine: AsyncEngine, rate_limiter: RateLimiter
-) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
-    app = create_app(settings, engine=engine, rate_limiter=rate_limiter)
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://test") as client:
-        yield app, client
-
-
-@pytest.fixture
-async def performer(served: tuple[FastAPI, AsyncClient]) -> AsyncIterator[dict[str, str]]:
-    app, client = served
-    name = f"readonly{uuid.uuid4().hex[:10]}"
-    async with app.state.sessionmaker.begin() as session:
-        code = await create_code(session)
-    registered = await client.post(
-        "/api/auth/register",
-        json={
-            "username": name,
-            "email": f"{name}@example.com",
-            "password": DEFAULT_PASSWORD,
-            "activation_code": code,
-        },
-    )
-    assert registered.status_code == 201, registered.text
-    tokens = (
-        await client.post("/api/auth/login", json={"login": name, "password": DEFAULT_PASSWORD})
-    ).json()
-    yield {
-        "Authorization": f"Bearer {tokens['access_token']}",
-        "session_id": tokens["session_id"],
-    }
-    async with app.state.sessionmaker.begin() as session:
-        await session.execute(delete(User).where(User.id == uuid.UUID(registered.json()["id"])))
-        await session.execute(delete(ActivationCode).where(ActivationCode.code == code))
+from newvisions.models import AuthSession
 
 
 async def test_a_get_request_does_not_wait_for_the_sqlite_write_lock(

@@ -29,7 +29,11 @@ async def current_authentication(
         raise NotAuthenticated()
     secret: str = request.app.state.settings.jwt_secret_value
     return await service.authenticate(
-        session, credentials.credentials, secret, sessionmaker=request.app.state.sessionmaker
+        session,
+        credentials.credentials,
+        secret,
+        sessionmaker=request.app.state.sessionmaker,
+        cache=getattr(request.app.state, "auth_cache", None),
     )
 
 

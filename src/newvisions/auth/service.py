@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
+from newvisions.auth.cache import AuthCache
 from newvisions.auth.exceptions import (
     InvalidCredentials,
     InvalidRefreshToken,
@@ -166,16 +167,25 @@ async def authenticate(
     secret: str,
     *,
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    cache: AuthCache | None = None,
 ) -> Authenticated:
     """The user behind an access token, if its session is live and the user is active.
 
     `last_used_at` is written at most once a minute: in `session`, or, when `session` is a
-    read-only request's, in a short transaction of its own from `sessionmaker`.
+    read-only request's, in a short transaction of its own from `sessionmaker`. A read-only
+    request may reuse a check `cache` made a moment ago (never a request that may write).
     """
     try:
         claims = decode_access_token(access_token, secret)
     except InvalidAccessToken as exc:
         raise InvalidToken() from exc
+    cacheable = cache is not None and cache.enabled and is_read_only(session)
+    generation = 0
+    if cache is not None and cacheable:
+        hit = cache.get(claims.session_id, claims.user_id)
+        if hit is not None and _is_live(hit.session, datetime.now(UTC)):
+            return hit
+        generation = cache.generation
     repository = AuthRepository(session)
     found = await repository.session_with_user(claims.session_id, claims.user_id)
     now = datetime.now(UTC)
@@ -196,7 +206,10 @@ async def authenticate(
             set_committed_value(auth_session, "last_used_at", now)
         else:
             await repository.touch_session(auth_session.id, now)
-    return Authenticated(user=user, session=auth_session)
+    authenticated = Authenticated(user=user, session=auth_session)
+    if cache is not None and cacheable:
+        cache.put(claims.session_id, claims.user_id, authenticated, generation=generation)
+    return authenticated
 
 
 async def logout(session: AsyncSession, authenticated: Authenticated) -> None:

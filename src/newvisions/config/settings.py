@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     max_sessions_per_user: int = Field(
         default=0, ge=0, description="Sessions kept per user; the oldest is revoked (0 = no cap)."
     )
+    auth_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=30,
+        description="How long a GET may reuse this process's check of an access token "
+        "(0 = check every request; see decision 0015).",
+    )
 
     thought_provider: ThoughtProviderName = Field(
         default=ThoughtProviderName.offline,
