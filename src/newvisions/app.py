@@ -149,6 +149,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
+    app.state.read_only_sessionmaker = create_sessionmaker(engine, read_only=True)
     app.state.voice_cloning = voice_cloning
     app.state.voice_recordings = voice_recordings
     app.state.performer = Performer(

@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -16,6 +16,7 @@ from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from newvisions.auth.cache import AuthCache
+from newvisions.auth.jwt_handler import encode_access_token
 from newvisions.models import AuthSession, User
 
 
@@ -100,18 +101,40 @@ async def test_the_check_is_forgotten_after_its_lifetime(
 
 def test_a_check_begun_before_a_write_is_not_kept() -> None:
     cache = AuthCache(5.0)
-    session_id, user_id = uuid.uuid4(), uuid.uuid4()
+    expires = datetime.now(UTC) + timedelta(minutes=5)
     began = cache.generation
     cache.clear()  # a write request passed while the check was reading the database
-    cache.put(session_id, user_id, object(), generation=began)  # type: ignore[arg-type]
-    assert cache.get(session_id, user_id) is None
-    cache.put(session_id, user_id, object(), generation=cache.generation)  # type: ignore[arg-type]
-    assert cache.get(session_id, user_id) is not None
-    assert cache.get(session_id, uuid.uuid4()) is None  # another user's token, same session id
+    cache.put("token", object(), expires, generation=began)  # type: ignore[arg-type]
+    assert cache.get("token") is None
+    cache.put("token", object(), expires, generation=cache.generation)  # type: ignore[arg-type]
+    assert cache.get("token") is not None
+    assert cache.get("another token") is None
 
 
 def test_zero_seconds_turns_it_off() -> None:
     cache = AuthCache(0)
-    session_id, user_id = uuid.uuid4(), uuid.uuid4()
-    cache.put(session_id, user_id, object(), generation=cache.generation)  # type: ignore[arg-type]
-    assert cache.get(session_id, user_id) is None
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    cache.put("token", object(), expires, generation=cache.generation)  # type: ignore[arg-type]
+    assert cache.get("token") is None
+
+
+async def test_an_expired_token_is_refused_even_when_its_check_is_cached(
+    served: tuple[FastAPI, AsyncClient], performer: dict[str, str]
+) -> None:
+    app, client = served
+    headers = {"Authorization": performer["Authorization"]}
+    assert (await client.get("/api/users/me", headers=headers)).status_code == 200
+    cache: AuthCache = app.state.auth_cache
+    entry = cache.get(performer["Authorization"].removeprefix("Bearer "))
+    assert entry is not None
+    # A token of the same live session that expired a moment ago, its check in the cache.
+    expired, expires_at = encode_access_token(
+        uuid.UUID(performer["user_id"]),
+        uuid.UUID(performer["session_id"]),
+        app.state.settings.jwt_secret_value,
+        now=datetime.now(UTC) - timedelta(minutes=16),
+    )
+    assert expires_at < datetime.now(UTC)
+    cache.put(expired, entry.authenticated, expires_at, generation=cache.generation)
+    refused = await client.get("/api/users/me", headers={"Authorization": f"Bearer {expired}"})
+    assert refused.status_code == 401

@@ -37,8 +37,9 @@ async def test_a_success_that_cannot_be_stored_is_not_charged(
     response = await live.client.post(
         "/api/perform", json={"routine": "cards", "value": "7D"}, headers=user.headers
     )
-    assert response.status_code == 500
-    assert response.json()["error"] == "internal_error"
+    # A locked database is answered as busy, to be retried (never as a success).
+    assert response.status_code == 503
+    assert response.json()["error"] == "database_busy"
 
     usage = (await live.client.get("/api/usage", headers=user.headers)).json()
     assert (usage["used"], usage["reserved"]) == (0, 0)

@@ -2,7 +2,8 @@
 
 Checking an access token against its live session and user row is most of what a simple
 authenticated GET costs. A GET that finds a check this process made less than
-`NV_AUTH_CACHE_SECONDS` ago reuses it. Anything that may change a session or a user — every
+`NV_AUTH_CACHE_SECONDS` ago for the same token reuses it (the token's expiry and its
+session's are still checked). Anything that may change a session or a user — every
 request that is not a GET or HEAD, whatever its outcome — empties the cache when it starts and
 when it ends, so within one process a logout, a revocation or a deactivation applies at once.
 Another worker's cache forgets it within those few seconds.
@@ -11,10 +12,10 @@ Another worker's cache forgets it within those few seconds.
 from __future__ import annotations
 
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -28,10 +29,10 @@ MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry:
-    user_id: uuid.UUID
+class CachedCheck:
     authenticated: Authenticated
-    expires_at: float
+    token_expires_at: datetime  # the access token's own expiry, checked on every use
+    expires_at: float  # when this process stops trusting the check (monotonic clock)
 
 
 class AuthCache:
@@ -47,35 +48,38 @@ class AuthCache:
         self.ttl_s = ttl_s
         self._clock = clock
         self._max_entries = max_entries
-        self._entries: OrderedDict[uuid.UUID, _Entry] = OrderedDict()
+        # Keyed by the access token itself: a hit skips verifying its signature again.
+        self._entries: OrderedDict[str, CachedCheck] = OrderedDict()
         self.generation = 0  # bumped by every clear: a check begun before it is not kept
 
     @property
     def enabled(self) -> bool:
         return self.ttl_s > 0
 
-    def get(self, session_id: uuid.UUID, user_id: uuid.UUID) -> Authenticated | None:
-        entry = self._entries.get(session_id)
+    def get(self, token: str) -> CachedCheck | None:
+        entry = self._entries.get(token)
         if entry is None:
             return None
-        if entry.expires_at <= self._clock() or entry.user_id != user_id:
-            self._entries.pop(session_id, None)
+        if entry.expires_at <= self._clock():
+            self._entries.pop(token, None)
             return None
-        return entry.authenticated
+        return entry
 
     def put(
         self,
-        session_id: uuid.UUID,
-        user_id: uuid.UUID,
+        token: str,
         authenticated: Authenticated,
+        token_expires_at: datetime,
         *,
         generation: int,
     ) -> None:
         """Keep a check made since `generation` was read, unless something changed since."""
         if not self.enabled or generation != self.generation:
             return
-        self._entries[session_id] = _Entry(user_id, authenticated, self._clock() + self.ttl_s)
-        self._entries.move_to_end(session_id)
+        self._entries[token] = CachedCheck(
+            authenticated, token_expires_at, self._clock() + self.ttl_s
+        )
+        self._entries.move_to_end(token)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
 

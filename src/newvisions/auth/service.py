@@ -175,17 +175,19 @@ async def authenticate(
     read-only request's, in a short transaction of its own from `sessionmaker`. A read-only
     request may reuse a check `cache` made a moment ago (never a request that may write).
     """
+    cacheable = cache is not None and cache.enabled and is_read_only(session)
+    generation = 0
+    if cache is not None and cacheable:
+        hit = cache.get(access_token)
+        if hit is not None:
+            now = datetime.now(UTC)
+            if now < hit.token_expires_at and _is_live(hit.authenticated.session, now):
+                return hit.authenticated
+        generation = cache.generation
     try:
         claims = decode_access_token(access_token, secret)
     except InvalidAccessToken as exc:
         raise InvalidToken() from exc
-    cacheable = cache is not None and cache.enabled and is_read_only(session)
-    generation = 0
-    if cache is not None and cacheable:
-        hit = cache.get(claims.session_id, claims.user_id)
-        if hit is not None and _is_live(hit.session, datetime.now(UTC)):
-            return hit
-        generation = cache.generation
     repository = AuthRepository(session)
     found = await repository.session_with_user(claims.session_id, claims.user_id)
     now = datetime.now(UTC)
@@ -208,7 +210,7 @@ async def authenticate(
             await repository.touch_session(auth_session.id, now)
     authenticated = Authenticated(user=user, session=auth_session)
     if cache is not None and cacheable:
-        cache.put(claims.session_id, claims.user_id, authenticated, generation=generation)
+        cache.put(access_token, authenticated, claims.expires_at, generation=generation)
     return authenticated
 
 

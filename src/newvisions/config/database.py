@@ -85,7 +85,18 @@ def affected_rows(result: Result[Any]) -> int:
     return int(cast("CursorResult[Any]", result).rowcount)
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(
+    engine: AsyncEngine, *, read_only: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`; `read_only` ones (GET/HEAD requests) connect only when they first
+    query, then begin without the write lock (see `_on_begin`)."""
+    if read_only:
+        return async_sessionmaker(
+            engine.execution_options(**{READ_ONLY_OPTION: True}),
+            expire_on_commit=False,
+            autoflush=False,
+            info={READ_ONLY_OPTION: True},
+        )
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
@@ -103,13 +114,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
     Services and repositories only flush; this is the single place that commits.
     GET and HEAD requests read only: on SQLite their transaction is a plain BEGIN, so
-    concurrent reads neither queue on the write lock nor hold it against writers.
+    concurrent reads neither queue on the write lock nor hold it against writers; and one
+    that never queries (its token check was cached) never takes a connection.
     """
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    state = request.app.state
+    read_only = request.method in READ_ONLY_METHODS
+    sessionmaker: async_sessionmaker[AsyncSession] = (
+        state.read_only_sessionmaker if read_only else state.sessionmaker
+    )
     async with sessionmaker() as session:
-        if request.method in READ_ONLY_METHODS:
-            session.info[READ_ONLY_OPTION] = True
-            await session.connection(execution_options={READ_ONLY_OPTION: True})
         try:
             yield session
         except BaseException:

@@ -65,7 +65,12 @@ class EnglishTranscriber:
         )
         self._lock = threading.Lock()
 
-    def transcribe(self, samples: FloatArray, sample_rate: int) -> str:
+    def transcribe(
+        self, samples: FloatArray, sample_rate: int, *, context: str | None = None
+    ) -> str:
+        """What the audio says. `context` is what a listener already knows (e.g. "a playing
+        card: hearts, diamonds, clubs or spades"): it tunes the model's ear to the words of
+        the topic, as a spectator's is, without telling it which one was said."""
         audio = resample(np.asarray(samples, dtype=np.float32), sample_rate, ASR_SAMPLE_RATE)
         with self._lock:
             segments, _ = self._model.transcribe(
@@ -74,6 +79,7 @@ class EnglishTranscriber:
                 beam_size=5,  # a check, not a live caption: accuracy over speed
                 vad_filter=False,
                 condition_on_previous_text=False,
+                initial_prompt=context,
             )
             return " ".join(segment.text.strip() for segment in segments).strip()
 
