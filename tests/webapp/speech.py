@@ -6,12 +6,12 @@ test makes (Chromium loops it), with short natural pauses between sentences.
 
 from __future__ import annotations
 
-import ctypes
 import wave
 from pathlib import Path
 
-import espeakng_loader
 import numpy as np
+
+from newvisions.voice_cloning.providers.offline.espeak import EspeakLibrary
 
 SENTENCES = (
     "Last night I had the strangest dream.",
@@ -26,46 +26,28 @@ SENTENCES = (
     "I still think about it sometimes, usually when I hear a clock ticking in a quiet room.",
 )
 
-_SYNCHRONOUS = 0x02
-_UTF8 = 1
-_RATE = 1
-_Callback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
-)
-
 
 def synthesise(out: Path, min_seconds: float = 40.0) -> float:
-    """Write mono 16-bit speech of at least `min_seconds`; returns its duration."""
-    lib = ctypes.CDLL(espeakng_loader.get_library_path())
-    lib.espeak_Initialize.restype = ctypes.c_int
-    rate = lib.espeak_Initialize(_SYNCHRONOUS, 0, str(espeakng_loader.get_data_path()).encode(), 0)
-    assert rate > 0, "espeak-ng did not initialise"
-    chunks: list[np.ndarray] = []
+    """Write mono 16-bit speech of at least `min_seconds`; returns its duration.
 
-    def on_audio(samples: ctypes._Pointer[ctypes.c_short], count: int, _events: int) -> int:
-        if count > 0 and samples:
-            chunks.append(np.ctypeslib.as_array(samples, shape=(count,)).copy())
-        return 0
-
-    callback = _Callback(on_audio)
-    lib.espeak_SetSynthCallback(callback)
-    lib.espeak_SetVoiceByName(b"en-us")
-    lib.espeak_SetParameter(_RATE, 150, 0)
-    pause = np.zeros(int(rate * 0.35), dtype=np.int16)
+    Through the process's one espeak-ng instance: initialising the library a second time in
+    the same process would leave it calling back into a function freed when this returns,
+    and the next user of espeak-ng (the offline voice engine) would crash.
+    """
+    espeak = EspeakLibrary.get()
+    rate = espeak.sample_rate
+    pause = np.zeros(int(rate * 0.35), dtype=np.float32)
     pieces: list[np.ndarray] = []
     total = 0
     while total < min_seconds * rate:
         for sentence in SENTENCES:
-            chunks.clear()
-            data = sentence.encode() + b"\0"
-            lib.espeak_Synth(data, len(data), 0, 0, 0, _UTF8, None, None)
-            lib.espeak_Synchronize()
-            pieces.extend([*chunks, pause])
-            total += sum(len(c) for c in chunks) + len(pause)
-    samples = np.concatenate(pieces)
+            spoken = espeak.speak(sentence, "en-us", 150, 50)
+            pieces.extend([spoken, pause])
+            total += len(spoken) + len(pause)
+    samples = np.clip(np.concatenate(pieces), -1.0, 1.0)
     with wave.open(str(out), "wb") as handle:
         handle.setnchannels(1)
         handle.setsampwidth(2)
         handle.setframerate(rate)
-        handle.writeframes(samples.astype("<i2").tobytes())
+        handle.writeframes((samples * 32767).astype("<i2").tobytes())
     return len(samples) / rate
