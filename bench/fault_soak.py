@@ -37,6 +37,7 @@ import httpx
 from bench.perform_latency import base_settings, migrated, recording
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
+from tests.factories import sign_up, upload_recording
 from tests.proof.fault_soak import soak
 
 from newvisions.activation import service as activation_service
@@ -74,25 +75,9 @@ async def register(
     username = f"soak{n}x{uuid.uuid4().hex[:6]}"
     async with app.state.sessionmaker.begin() as session:
         (code,) = await activation_service.generate_codes(session, 1)
-    registered = await client.post(
-        "/api/auth/register",
-        json={
-            "username": username,
-            "email": f"{username}@example.com",
-            "password": PASSWORD,
-            "activation_code": code.code,
-        },
-    )
-    assert registered.status_code == 201, registered.text
-    tokens = (
-        await client.post("/api/auth/login", json={"login": username, "password": PASSWORD})
-    ).json()
-    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-    uploaded = await client.post(
-        "/api/voice/recording", files={"file": ("v.webm", webm, "audio/webm")}, headers=headers
-    )
-    assert uploaded.status_code in (200, 201), uploaded.text
-    return uuid.UUID(registered.json()["id"]), headers
+    user = await sign_up(client, code.code, username=username, password=PASSWORD)
+    await upload_recording(client, user.headers, webm)
+    return uuid.UUID(user.user_id), user.headers
 
 
 async def soak_run(settings: Settings, args: argparse.Namespace, urls: tuple[str, str]) -> int:

@@ -37,18 +37,16 @@ class LoggedIn:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-async def register_and_login(
+async def sign_up(
     client: AsyncClient,
-    session: AsyncSession,
+    code: str,
     *,
-    username: str | None = None,
+    username: str,
     password: str = DEFAULT_PASSWORD,
     device_name: str = "test device",
 ) -> LoggedIn:
-    n = next(_counter)
-    username = username or f"performer{n}"
+    """Register with an activation code and log in, through the API."""
     email = f"{username}@example.com"
-    code = await create_code(session)
     registered = await client.post(
         "/api/auth/register",
         json={"username": username, "email": email, "password": password, "activation_code": code},
@@ -68,6 +66,39 @@ async def register_and_login(
         access_token=tokens["access_token"],
         refresh_token=tokens["refresh_token"],
         session_id=tokens["session_id"],
+    )
+
+
+async def upload_recording(
+    client: AsyncClient,
+    headers: dict[str, str],
+    audio: bytes,
+    *,
+    file_name: str = "voice.webm",
+    mime_type: str = "audio/webm",
+) -> None:
+    uploaded = await client.post(
+        "/api/voice/recording", files={"file": (file_name, audio, mime_type)}, headers=headers
+    )
+    assert uploaded.status_code in (200, 201), uploaded.text
+
+
+async def register_and_login(
+    client: AsyncClient,
+    session: AsyncSession,
+    *,
+    username: str | None = None,
+    password: str = DEFAULT_PASSWORD,
+    device_name: str = "test device",
+) -> LoggedIn:
+    n = next(_counter)
+    code = await create_code(session)
+    return await sign_up(
+        client,
+        code,
+        username=username or f"performer{n}",
+        password=password,
+        device_name=device_name,
     )
 
 

@@ -16,7 +16,7 @@ from newvisions.app import create_app
 from newvisions.config.settings import Settings
 from newvisions.limits.rate_limiter import RateLimiter
 from newvisions.models import ActivationCode, User
-from tests.factories import DEFAULT_PASSWORD, create_code
+from tests.factories import create_code, sign_up
 
 
 @pytest.fixture
@@ -35,24 +35,12 @@ async def performer(served: tuple[FastAPI, AsyncClient]) -> AsyncIterator[dict[s
     name = f"readonly{uuid.uuid4().hex[:10]}"
     async with app.state.sessionmaker.begin() as session:
         code = await create_code(session)
-    registered = await client.post(
-        "/api/auth/register",
-        json={
-            "username": name,
-            "email": f"{name}@example.com",
-            "password": DEFAULT_PASSWORD,
-            "activation_code": code,
-        },
-    )
-    assert registered.status_code == 201, registered.text
-    tokens = (
-        await client.post("/api/auth/login", json={"login": name, "password": DEFAULT_PASSWORD})
-    ).json()
+    user = await sign_up(client, code, username=name)
     yield {
-        "Authorization": f"Bearer {tokens['access_token']}",
-        "session_id": tokens["session_id"],
-        "user_id": registered.json()["id"],
+        "Authorization": f"Bearer {user.access_token}",
+        "session_id": user.session_id,
+        "user_id": user.user_id,
     }
     async with app.state.sessionmaker.begin() as session:
-        await session.execute(delete(User).where(User.id == uuid.UUID(registered.json()["id"])))
+        await session.execute(delete(User).where(User.id == uuid.UUID(user.user_id)))
         await session.execute(delete(ActivationCode).where(ActivationCode.code == code))

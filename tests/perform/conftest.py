@@ -32,7 +32,7 @@ from tests.content.conftest import (  # noqa: F401 - the Gemini emulator on loop
     RunningEmulator,
     running_emulator,
 )
-from tests.factories import DEFAULT_PASSWORD, LoggedIn
+from tests.factories import LoggedIn, sign_up, upload_recording
 from tests.voice_cloning.conftest import (  # noqa: F401 - fixtures shared with the clone tests
     API_KEY,
     EmulatorServer,
@@ -59,38 +59,10 @@ class Live:
         username = f"live{n}x{uuid.uuid4().hex[:6]}"
         async with self.sessionmaker.begin() as session:
             (code,) = await activation_service.generate_codes(session, 1)
-        registered = await self.client.post(
-            "/api/auth/register",
-            json={
-                "username": username,
-                "email": f"{username}@example.com",
-                "password": DEFAULT_PASSWORD,
-                "activation_code": code.code,
-            },
-        )
-        assert registered.status_code == 201, registered.text
-        self.user_ids.append(uuid.UUID(registered.json()["id"]))
-        tokens = (
-            await self.client.post(
-                "/api/auth/login", json={"login": username, "password": DEFAULT_PASSWORD}
-            )
-        ).json()
-        user = LoggedIn(
-            user_id=registered.json()["id"],
-            username=username,
-            email=f"{username}@example.com",
-            password=DEFAULT_PASSWORD,
-            access_token=tokens["access_token"],
-            refresh_token=tokens["refresh_token"],
-            session_id=tokens["session_id"],
-        )
+        user = await sign_up(self.client, code.code, username=username)
+        self.user_ids.append(uuid.UUID(user.user_id))
         if recording is not None:
-            uploaded = await self.client.post(
-                "/api/voice/recording",
-                files={"file": ("voice.webm", recording, "audio/webm")},
-                headers=user.headers,
-            )
-            assert uploaded.status_code in (200, 201), uploaded.text
+            await upload_recording(self.client, user.headers, recording)
         return user
 
 

@@ -44,6 +44,7 @@ from newvisions.config.database import create_sessionmaker
 from newvisions.models import CloneStatus, MonthlyUsage, UsageEntry, UsageStatus, User, VoiceClone
 from newvisions.models.perform import Perform, PerformStatus
 from newvisions.voice_cloning.coordination import REDIS_KEY_PREFIX
+from tests.factories import sign_up, upload_recording
 
 API_KEY = "crash-key"
 PASSWORD = "crash test password"
@@ -277,29 +278,9 @@ class CrashRig:
         async with httpx.AsyncClient(base_url=self.server_url, timeout=60) as client:
             for code in codes:
                 username = f"crash{uuid.uuid4().hex[:10]}"
-                registered = await client.post(
-                    "/api/auth/register",
-                    json={
-                        "username": username,
-                        "email": f"{username}@example.com",
-                        "password": PASSWORD,
-                        "activation_code": code.code,
-                    },
-                )
-                assert registered.status_code == 201, registered.text
-                tokens = (
-                    await client.post(
-                        "/api/auth/login", json={"login": username, "password": PASSWORD}
-                    )
-                ).json()
-                headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-                uploaded = await client.post(
-                    "/api/voice/recording",
-                    files={"file": ("voice.webm", recording, "audio/webm")},
-                    headers=headers,
-                )
-                assert uploaded.status_code in (200, 201), uploaded.text
-                performer = Performer(uuid.UUID(registered.json()["id"]), username, headers)
+                user = await sign_up(client, code.code, username=username, password=PASSWORD)
+                await upload_recording(client, user.headers, recording)
+                performer = Performer(uuid.UUID(user.user_id), username, user.headers)
                 self.performers.append(performer)
 
     async def forget_performers(self) -> None:

@@ -47,6 +47,8 @@ import httpx
 from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
+from tests.factories import sign_up, upload_recording
+
 REPO = Path(__file__).resolve().parents[2]
 NEWVISIONS = Path(sys.executable).with_name("newvisions")
 API_KEY = "multi-worker-key"
@@ -371,28 +373,11 @@ def _recording(directory: Path) -> bytes:
 async def _performer(
     client: httpx.AsyncClient, n: int, code: str, recording: bytes, run: str
 ) -> dict[str, str]:
-    name = f"mw{run}u{n}"
-    registered = await client.post(
-        "/api/auth/register",
-        json={
-            "username": name,
-            "email": f"{name}@example.com",
-            "password": PASSWORD,
-            "activation_code": code,
-        },
+    user = await sign_up(client, code, username=f"mw{run}u{n}", password=PASSWORD)
+    await upload_recording(
+        client, user.headers, recording, file_name="recording.wav", mime_type="audio/wav"
     )
-    registered.raise_for_status()
-    login = await client.post("/api/auth/login", json={"login": name, "password": PASSWORD})
-    login.raise_for_status()
-    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    uploaded = await client.post(
-        "/api/voice/recording",
-        files={"file": ("recording.wav", recording, "audio/wav")},
-        headers=headers,
-    )
-    if uploaded.status_code not in (200, 201):
-        raise RuntimeError(f"recording upload: {uploaded.status_code} {uploaded.text}")
-    return headers
+    return user.headers
 
 
 @dataclass
