@@ -18,9 +18,11 @@ const PRIVATE = {
 };
 const TABS = ["perform", "voice", "settings", "account"];
 
+// The new screen is drawn in the same task as the tap that asked for it (setting location.hash
+// would wait for the hashchange event); going back still comes through hashchange.
 export function go(route) {
-  if (location.hash !== `#/${route}`) location.hash = `#/${route}`;
-  else render();
+  if (location.hash !== `#/${route}`) history.pushState(null, "", `#/${route}`);
+  render();
 }
 
 export async function loadAccount() {
