@@ -4,7 +4,9 @@
    Target: p95 ≤ 1.5 s for a ~100-character note on a 2-core machine.
 2. Emulated providers answering instantly (ElevenLabs emulator on loopback, offline notes):
    the backend's own overhead. Target: p95 ≤ 50 ms, excluding the memo's audio rendering (CPU
-   work on the audio, reported separately).
+   work on the audio, reported separately). Printed twice: wall − render, and "own overhead",
+   which also leaves out the time the emulator itself spent answering the create and speak
+   calls (from its call log), since an instantly answering provider would not spend it.
 3. Provider calls per perform, counted by the ElevenLabs emulator. Target: ≤ 3.
 
 Usage: PYTHONPATH=. .venv/bin/python bench/perform_latency.py [--performs 50]
