@@ -43,6 +43,7 @@ from typing import Any
 import httpx
 import psutil
 from pydantic import SecretStr
+from tests.proof.server_process import wait_ready
 
 from newvisions.activation import service as activation_service
 from newvisions.cli import alembic_config
@@ -170,7 +171,7 @@ def server(config: dict[str, str], port: int, log_path: Path) -> Iterator[psutil
             command, cwd=REPO, env=server_env(config), stdout=log, stderr=log
         )
         try:
-            wait_until_up(f"http://127.0.0.1:{port}", process)
+            wait_ready(f"http://127.0.0.1:{port}", process, timeout_s=60)
             yield psutil.Process(process.pid)
         finally:
             process.terminate()
@@ -179,20 +180,6 @@ def server(config: dict[str, str], port: int, log_path: Path) -> Iterator[psutil
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the server did not start")
 
 
 def _ok(response: httpx.Response) -> dict[str, Any]:

@@ -32,8 +32,7 @@ async def _memo(
     fmt: AudioFormat = AudioFormat.m4a,
     now: datetime | None = None,
 ) -> CreatedMemo:
-    memo = await service.create_memo(
-        session,
+    memo = await service.render_memo_for(
         settings,
         uuid.UUID(user.user_id),
         SPEECH,
@@ -42,6 +41,7 @@ async def _memo(
         now=now,
         rng=np.random.default_rng(2),
     )
+    await service.record_memo(session, memo)
     # As the request that renders it would: a later failed request must not undo it.
     await session.commit()
     return memo

@@ -91,25 +91,6 @@ class CreatedMemo:
     out: GeneratedAudioOut
 
 
-async def create_memo(
-    session: AsyncSession,
-    settings: Settings,
-    user_id: uuid.UUID,
-    speech: Speech,
-    user_settings: UserSettings,
-    *,
-    fmt: AudioFormat | None = None,
-    now: datetime | None = None,
-    rng: np.random.Generator | None = None,
-) -> CreatedMemo:
-    """Render `speech` as the user's voice memo, store it privately and record it."""
-    memo = await render_memo_for(
-        settings, user_id, speech, user_settings, fmt=fmt, now=now, rng=rng
-    )
-    await record_memo(session, memo)
-    return memo
-
-
 async def render_memo_for(
     settings: Settings,
     user_id: uuid.UUID,

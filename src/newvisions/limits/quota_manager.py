@@ -55,10 +55,8 @@ class QuotaManager:
 
     async def commit(self, reservation: Reservation, charged: int) -> UsageSummary:
         """Charge what the provider billed (at most the reservation) and release the rest."""
-        async with self._sessionmaker.begin() as session:
-            await service.commit(session, reservation.entry_id, charged)
-            summary = await service.summary(session, self._settings, reservation.user_id)
-        reservation.settled = True
+        async with self.committing(reservation, charged) as (_session, summary):
+            pass
         return summary
 
     @asynccontextmanager
